@@ -1,0 +1,177 @@
+import { defineRule } from '../src/engine/rule.js';
+import { builtinUnits, isKnownDistroUnit, specialUnitReason } from '../src/catalog/index.js';
+import { DEP_KEYS_UNIT } from '../src/model/load.js';
+import { parseUnitName, templateOf, unitType } from '../src/model/names.js';
+import { wordLocation, type Unit } from '../src/model/unit.js';
+import { splitUnitList } from '../src/sources/unitfile/words.js';
+import { globToRegExp } from '../src/config.js';
+import { didYouMean } from '../src/util/text.js';
+import type { Location } from '../src/types.js';
+
+/** Types whose units are generated at run time (udev devices, fstab mounts, implicit slices, scopes). */
+const GENERATED_TYPES = new Set(['device', 'mount', 'automount', 'swap', 'slice', 'scope']);
+
+interface Ref {
+  name: string;
+  key: string;
+  location: Location;
+}
+
+function references(u: Unit): Ref[] {
+  const out: Ref[] = [];
+  const add = (section: string, key: string, list: boolean) => {
+    const vals = list ? u.list(section, key, { reset: false }) : [u.get(section, key)].filter((v) => v !== undefined);
+    for (const v of vals) {
+      for (const w of splitUnitList(v.value)) {
+        // In a template, names built from %i and friends are only known per instance.
+        if (u.instance === '' && /%[iIjJf]/.test(v.at.value)) continue;
+        if (w.text.includes('%')) continue;
+        out.push({ name: w.text, key, location: wordLocation(v.at, w.start, w.end) });
+      }
+    }
+  };
+  for (const k of DEP_KEYS_UNIT) add('Unit', k, true);
+  for (const k of ['WantedBy', 'RequiredBy', 'UpheldBy', 'Also']) add('Install', k, true);
+  if (u.type === 'service') add('Service', 'Sockets', true);
+  if (u.type === 'socket') add('Socket', 'Service', false);
+  if (u.type === 'timer') add('Timer', 'Unit', false);
+  if (u.type === 'path') add('Path', 'Unit', false);
+  for (const l of u.links) {
+    if (!l.location.file.startsWith('systemd:')) out.push({ name: l.target, key: `${u.name}.${l.kind}/`, location: l.location });
+  }
+  return out;
+}
+
+function consequence(key: string, unit: string, name: string): string {
+  if (key === 'After' || key === 'Before') return `the ordering is against nothing, so ${unit} does not wait for what it meant to.`;
+  if (key === 'WantedBy' || key === 'RequiredBy' || key === 'UpheldBy') return `enabling ${unit} links it into ${name}.${key === 'WantedBy' ? 'wants' : key === 'RequiredBy' ? 'requires' : 'upholds'}/, which nothing starts, so ${unit} does not start at boot.`;
+  if (key === 'OnFailure' || key === 'OnSuccess') return `nothing runs when ${unit} ${key === 'OnFailure' ? 'fails' : 'succeeds'}.`;
+  if (key === 'Conflicts') return 'the conflict is with nothing.';
+  return `the dependency pulls in nothing, so what ${unit} needs is not started for it.`;
+}
+
+export default defineRule({
+  meta: {
+    id: 'unknown-unit',
+    severity: 'error',
+    category: 'references',
+    summary: 'A dependency names a unit that neither the input nor systemd defines (a near miss, or an undefined target)',
+    docs: `
+## What it finds
+
+A unit name in \`After=\`, \`Wants=\`, \`Requires=\`, \`WantedBy=\`, \`Sockets=\`, \`Unit=\`, a \`.wants/\`
+link, … that no file in the input defines and that systemd does not ship:
+
+- **error** when it is a near miss of a unit that does exist (\`networking.target\` →
+  \`network.target\`, \`network-online.service\` → \`network-online.target\`), when it is an undefined
+  \`.target\`, or when it is not a valid unit name at all (\`After=network\`, without a suffix);
+- **warning**, only with \`"strict": true\` in the configuration, for any other unit nobody defines. A
+  repository rarely holds every unit it references (\`postgresql.service\` comes from a package), so
+  by default these are not reported.
+
+Known without being in the input: systemd's own units and the special units of systemd.special(7),
+unit files shipped by Debian packages, generated units (\`.device\`, \`.mount\`, \`.swap\`, \`.slice\`,
+\`.scope\`), instances of templates, and whatever you list in \`knownUnits\` in the configuration
+(globs allowed: \`"knownUnits": ["myapp-*.service"]\`).
+
+## Why it bites
+
+systemd does not complain about a dependency on a unit that does not exist: \`After=\` on a missing
+unit orders against nothing, \`Wants=\` pulls in nothing. \`After=networking.target\` (a real mistake
+found in several NixOS modules) means the service starts without waiting for the network at all.
+
+## How to fix
+
+Use the suggested name; if the unit really exists on your hosts, add it to \`knownUnits\`.
+
+## Example
+
+\`\`\`ini
+[Unit]
+After=networking.target
+\`\`\`
+
+There is no \`networking.target\`: write \`After=network.target\` (or \`network-online.target\` with
+\`Wants=network-online.target\` if the service needs a configured network).
+`,
+  },
+  check(ctx) {
+    const { project, config } = ctx;
+    const knownGlobs = config.knownUnits.map(globToRegExp);
+    const defined = (n: string): boolean => {
+      const u = project.units.get(n);
+      if (u && u.origin !== 'referenced') return true;
+      if (project.aliasOf.has(n)) return true;
+      if (specialUnitReason(n) !== undefined || isKnownDistroUnit(n)) return true;
+      if (knownGlobs.some((g) => g.test(n))) return true;
+      const t = templateOf(n);
+      if (t && (t !== n) && defined(t)) return true;
+      return false;
+    };
+    const candidates = [
+      ...new Set([
+        ...[...project.units.values()].filter((u) => u.origin !== 'referenced').map((u) => u.name),
+        ...project.aliasOf.keys(),
+        ...builtinUnits().map((b) => b.name),
+      ]),
+    ].sort();
+    const byStem = new Map<string, string[]>();
+    for (const c of candidates) {
+      const stem = c.slice(0, c.lastIndexOf('.'));
+      let a = byStem.get(stem);
+      if (!a) byStem.set(stem, (a = []));
+      a.push(c);
+    }
+    const seen = new Set<string>();
+    for (const u of project.inputUnits()) {
+      if (u.template) continue;
+      for (const r of references(u)) {
+        const key = `${r.location.file}:${r.location.line}:${r.location.column}:${r.name}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const pn = parseUnitName(r.name);
+        if (!pn) {
+          const guess = didYouMean(r.name, candidates) ?? byStem.get(r.name)?.find((c) => c.endsWith('.target')) ?? byStem.get(r.name)?.[0];
+          ctx.report({
+            unit: u.name,
+            location: r.location,
+            message: `"${r.name}" in ${r.key}= is not a valid unit name${unitType(r.name) ? '' : ' (a unit name needs a type suffix such as .service or .target)'}; systemd ignores this dependency ("Failed to add dependency on ${r.name}").${guess ? ` Did you mean ${guess}?` : ''}`,
+            fix: guess ? `Write ${guess}.` : 'Write the full unit name, with its suffix.',
+          });
+          continue;
+        }
+        if (defined(r.name) || r.name === u.name) continue;
+        const stem = pn.name.slice(0, pn.name.length - pn.type.length - 1);
+        const sameType = candidates.filter((c) => c.endsWith('.' + pn.type));
+        let guess = didYouMean(r.name, sameType);
+        if (!guess) guess = byStem.get(stem)?.find((c) => c !== r.name && (project.units.get(c)?.builtin || c.endsWith('.target')));
+        const isTarget = pn.type === 'target';
+        if (guess || isTarget) {
+          const gu = guess ? project.units.get(guess) : undefined;
+          const related = gu?.fragment && !gu.fragment.builtin ? [{ message: `${guess} is defined here`, location: { file: gu.fragment.file, line: 1, column: 1, endLine: 1, endColumn: 1 } }] : [];
+          ctx.report({
+            unit: u.name,
+            location: r.location,
+            related,
+            message:
+              `${r.key}=${r.name} (${ctx.where(r.location)}) names a unit that neither the input nor systemd defines` +
+              (guess ? ` — did you mean ${guess}?` : '.') +
+              ` systemd accepts the reference silently: ${consequence(r.key, u.name, r.name)}`,
+            fix: guess
+              ? `Write ${guess}.`
+              : `Use an existing target (network.target, network-online.target, multi-user.target, …), define ${r.name} in the tree, or add it to knownUnits in the configuration if your hosts provide it.`,
+          });
+          continue;
+        }
+        if (GENERATED_TYPES.has(pn.type) || !config.strict) continue;
+        ctx.report({
+          unit: u.name,
+          severity: 'warning',
+          location: r.location,
+          message: `${r.key}=${r.name}: no unit of that name is defined in the input, shipped by systemd, or listed in knownUnits.`,
+          fix: `Check the spelling; if ${r.name} comes from a package on your hosts, add it to knownUnits in the configuration.`,
+        });
+      }
+    }
+  },
+});

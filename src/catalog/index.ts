@@ -1,0 +1,164 @@
+/**
+ * The generated catalog of systemd facts: which directives each section knows (and since which systemd
+ * version), and systemd's own units. The data files sit next to this module (the build copies *.json
+ * into dist/) and are read lazily, once.
+ *
+ * - directives.json    scripts/gen-catalog.mjs        (systemd 252 dump + later additions/removals)
+ * - builtin-units.json scripts/gen-builtin-units.mjs  (unit files of Debian 12's systemd packages)
+ * - known-units.json   scripts/gen-known-units.mjs    (optional: unit names any Debian package ships)
+ */
+import fs from 'node:fs';
+
+export interface DirectiveInfo {
+  section: string;
+  key: string;
+  /** The value syntax systemd's --dump-configuration-items reports, e.g. "BOOLEAN", "UNIT [...]", "OTHER". */
+  type: string;
+  /** null: known to systemd 252 (the base); a number: the systemd release that introduced it. */
+  since: number | null;
+  /** The first release that no longer accepts it (cgroup-v1 settings: 258). */
+  removed?: number;
+  /** What to use instead, e.g. "MemoryMax=". */
+  replacement?: string;
+}
+
+export interface BuiltinUnitData {
+  name: string;
+  path: string;
+  /** The unit file without comment and blank lines. Empty for masked units (shipped as a /dev/null link). */
+  text: string;
+  /** Units linked from the shipped <name>.wants/ folder (and those of its aliases); Wants= lines are in text. */
+  wants: string[];
+  /** Units linked from the shipped <name>.requires/ folder; Requires= lines are in text. */
+  requires: string[];
+  /** Shipped symlinks naming this unit, e.g. default.target for graphical.target. */
+  aliases: string[];
+}
+
+interface DirectiveEntry {
+  type: string;
+  since: number | null;
+  removed?: number;
+  replacement?: string;
+}
+interface DirectivesFile {
+  baseVersion: number;
+  sections: Record<string, Record<string, DirectiveEntry>>;
+  values: { section: string; key: string; value: string; since: number }[];
+  unitTypeSections: Record<string, string[]>;
+}
+interface BuiltinUnitsFile {
+  units: Record<string, { path: string; text: string; wants: string[]; requires: string[]; aliases: string[] }>;
+  special: Record<string, string>;
+}
+interface KnownUnitsFile {
+  units: string[];
+}
+
+function readJson<T>(name: string): T {
+  return JSON.parse(fs.readFileSync(new URL(`./${name}`, import.meta.url), 'utf8')) as T;
+}
+
+let directivesCache: DirectivesFile | undefined;
+function directives(): DirectivesFile {
+  return (directivesCache ??= readJson<DirectivesFile>('directives.json'));
+}
+
+let builtinCache: BuiltinUnitsFile | undefined;
+function builtin(): BuiltinUnitsFile {
+  return (builtinCache ??= readJson<BuiltinUnitsFile>('builtin-units.json'));
+}
+
+let knownCache: Set<string> | null | undefined;
+function known(): Set<string> | null {
+  if (knownCache === undefined) {
+    try {
+      knownCache = new Set(readJson<KnownUnitsFile>('known-units.json').units);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      knownCache = null;
+    }
+  }
+  return knownCache;
+}
+
+const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+
+/** What systemd knows about `key` in `[section]`; undefined if no systemd version (252 or later) has it there. */
+export function directiveInfo(section: string, key: string): DirectiveInfo | undefined {
+  const s = directives().sections;
+  if (!has(s, section) || !has(s[section], key)) return undefined;
+  const e = s[section][key];
+  const info: DirectiveInfo = { section, key, type: e.type, since: e.since };
+  if (e.removed !== undefined) info.removed = e.removed;
+  if (e.replacement !== undefined) info.replacement = e.replacement;
+  return info;
+}
+
+/** All keys known in that section, in any version (sorted); [] for an unknown section. */
+export function sectionKeys(section: string): string[] {
+  const s = directives().sections;
+  return has(s, section) ? Object.keys(s[section]) : [];
+}
+
+/** The sections that have directives: Automount, Install, Mount, Path, Scope, Service, Slice, Socket, Swap, Timer, Unit. */
+export function knownSections(): string[] {
+  return Object.keys(directives().sections);
+}
+
+/**
+ * The sections systemd reads for a unit type ("service" or ".service"), from the unit vtables in
+ * src/core/*.c: [Unit], the type's own section and [Install]. Target and device units have a [Target] /
+ * [Device] section that systemd accepts but that has no settings. [] for an unknown type.
+ */
+export function sectionsForUnitType(type: string): string[] {
+  const t = type.replace(/^\./, '');
+  const m = directives().unitTypeSections;
+  return has(m, t) ? [...m[t]] : [];
+}
+
+/** The sections in which `key` is a directive, e.g. 'After' -> ['Unit'], 'ExecStart' -> ['Service']. */
+export function sectionsDefiningKey(key: string): string[] {
+  const s = directives().sections;
+  return Object.keys(s).filter((sec) => has(s[sec], key));
+}
+
+/** For values that later releases added to an existing directive (Type=notify-reload: 253). */
+export function valueInfo(section: string, key: string, value: string): { since: number } | undefined {
+  const v = directives().values.find((x) => x.section === section && x.key === key && x.value === value);
+  return v ? { since: v.since } : undefined;
+}
+
+let builtinList: BuiltinUnitData[] | undefined;
+/** The unit files shipped by systemd's Debian packages, sorted by name. */
+export function builtinUnits(): BuiltinUnitData[] {
+  if (!builtinList) {
+    const units = builtin().units;
+    builtinList = Object.keys(units)
+      .sort()
+      .map((name) => {
+        const u = units[name];
+        return { name, path: u.path, text: u.text, wants: [...u.wants], requires: [...u.requires], aliases: [...u.aliases] };
+      });
+  }
+  return builtinList.map((u) => ({ ...u, wants: [...u.wants], requires: [...u.requires], aliases: [...u.aliases] }));
+}
+
+/**
+ * Why a unit exists without a shipped file: systemd.special(7) units that PID 1, another package or the
+ * user manager provides (-.slice, init.scope, dbus.service, …), and units generators create.
+ */
+export function specialUnitReason(name: string): string | undefined {
+  const s = builtin().special;
+  return has(s, name) ? s[name] : undefined;
+}
+
+/** Whether any Debian package ships a unit file of that name (known-units.json); false if that file is absent. */
+export function isKnownDistroUnit(name: string): boolean {
+  return known()?.has(name) ?? false;
+}
+
+/** The systemd version the catalog's `since: null` refers to. */
+export function catalogBaseVersion(): number {
+  return directives().baseVersion;
+}

@@ -1,0 +1,436 @@
+/**
+ * The boot graph: ordering edges (X before Y) and requirement edges (X wants/requires/… Y), each
+ * with its provenance — the explicit directive's file:line, or the implicit rule of systemd that
+ * created it. The implicit rules follow systemd 252 (src/core/{unit,service,socket,timer,path,
+ * target,mount}.c and systemd.unit(5) "Implicit/Default Dependencies").
+ */
+import { Graph, alg } from '@dagrejs/graphlib';
+import type { Location } from '../types.js';
+import type { Project } from '../model/load.js';
+import { splitUnitList } from '../sources/unitfile/words.js';
+import { escapePath, parseUnitName } from '../model/names.js';
+import { Unit, wordLocation, assignmentLocation, type Value } from '../model/unit.js';
+
+type GraphT = Graph;
+
+export type DepKind =
+  | 'wants' | 'requires' | 'requisite' | 'bindsTo' | 'upholds' | 'partOf' | 'conflicts'
+  | 'onFailure' | 'onSuccess' | 'triggers' | 'propagatesReloadTo' | 'reloadPropagatedFrom'
+  | 'propagatesStopTo' | 'stopPropagatedFrom' | 'joinsNamespaceOf';
+
+export interface Provenance {
+  /** The unit whose configuration (or whose implicit rule) created the edge. */
+  unit: string;
+  /** Human form of the cause, e.g. "After=network.target" or "WantedBy=multi-user.target". */
+  directive: string;
+  /** The explicit setting's location (a drop-in's line when a drop-in set it); for implicit edges, the setting that caused it, if any. */
+  location?: Location;
+  /** Set for implicit edges: the rule of systemd that created it. */
+  implicit?: string;
+}
+
+export interface OrderEdge {
+  id: number;
+  before: string;
+  after: string;
+  prov: Provenance;
+}
+
+export interface DepEdge {
+  id: number;
+  kind: DepKind;
+  from: string;
+  to: string;
+  prov: Provenance;
+}
+
+const UNIT_DEP_KEYS: Record<string, DepKind | 'after' | 'before'> = {
+  After: 'after', Before: 'before',
+  Wants: 'wants', Requires: 'requires', Requisite: 'requisite', BindsTo: 'bindsTo', BindTo: 'bindsTo',
+  Upholds: 'upholds', PartOf: 'partOf', Conflicts: 'conflicts', OnFailure: 'onFailure', OnSuccess: 'onSuccess',
+  PropagatesReloadTo: 'propagatesReloadTo', PropagateReloadTo: 'propagatesReloadTo',
+  ReloadPropagatedFrom: 'reloadPropagatedFrom', PropagateReloadFrom: 'reloadPropagatedFrom',
+  PropagatesStopTo: 'propagatesStopTo', StopPropagatedFrom: 'stopPropagatedFrom', JoinsNamespaceOf: 'joinsNamespaceOf',
+};
+
+/** Requirement kinds that make a target order itself after the unit (UNIT_ATOM_ADD_DEFAULT_TARGET_DEPENDENCY_QUEUE). */
+const TARGET_DEFAULT_KINDS = new Set<DepKind>(['wants', 'requires', 'requisite', 'bindsTo', 'upholds']);
+
+const EXEC_TYPES = new Set(['service', 'socket', 'mount', 'swap']);
+const CGROUP_TYPES = new Set(['service', 'socket', 'mount', 'swap', 'scope']);
+
+const NETWORK_FS = new Set(['nfs', 'nfs4', 'cifs', 'smb3', 'smbfs', 'sshfs', 'ncpfs', 'ncp', 'glusterfs', 'davfs', 'fuse.sshfs', 'ceph', 'lustre', '9p', 'afs', 'gfs', 'gfs2', 'ocfs2']);
+
+export class BootGraph {
+  readonly order: GraphT = new Graph({ directed: true, multigraph: true });
+  readonly orderEdges: OrderEdge[] = [];
+  readonly deps: DepEdge[] = [];
+  private depsFromIdx = new Map<string, DepEdge[]>();
+  private depsToIdx = new Map<string, DepEdge[]>();
+  private orderKey = new Set<string>();
+
+  addOrder(before: string, after: string, prov: Provenance): void {
+    if (before === after) return; // systemd ignores dependencies on oneself
+    const e: OrderEdge = { id: this.orderEdges.length, before, after, prov };
+    this.orderEdges.push(e);
+    this.order.setEdge(before, after, e, String(e.id));
+    this.orderKey.add(before + '\0' + after);
+  }
+
+  addDep(kind: DepKind, from: string, to: string, prov: Provenance): void {
+    if (from === to) return;
+    const e: DepEdge = { id: this.deps.length, kind, from, to, prov };
+    this.deps.push(e);
+    push(this.depsFromIdx, from, e);
+    push(this.depsToIdx, to, e);
+    if (!this.order.hasNode(from)) this.order.setNode(from);
+    if (!this.order.hasNode(to)) this.order.setNode(to);
+  }
+
+  depsFrom(unit: string): DepEdge[] {
+    return this.depsFromIdx.get(unit) ?? [];
+  }
+
+  depsTo(unit: string): DepEdge[] {
+    return this.depsToIdx.get(unit) ?? [];
+  }
+
+  /** A direct ordering edge before → after exists. */
+  hasDirectOrder(before: string, after: string): boolean {
+    return this.orderKey.has(before + '\0' + after);
+  }
+
+  /** All edges before → after (there can be several causes). */
+  orderEdgesBetween(before: string, after: string): OrderEdge[] {
+    const out: OrderEdge[] = [];
+    for (const e of this.order.outEdges(before, after) ?? []) {
+      out.push(this.orderEdges[Number(e.name)]);
+    }
+    return out;
+  }
+
+  outOrder(unit: string): OrderEdge[] {
+    return (this.order.outEdges(unit) ?? []).map((e) => this.orderEdges[Number(e.name)]);
+  }
+
+  /** Shortest ordering path from → to (list of edges), or undefined. BFS; deterministic. */
+  orderPath(from: string, to: string, within?: ReadonlySet<string>, limit = 1_000_000): OrderEdge[] | undefined {
+    if (from === to) return [];
+    const prev = new Map<string, OrderEdge>();
+    const queue = [from];
+    const seen = new Set([from]);
+    let steps = 0;
+    while (queue.length && steps++ < limit) {
+      const v = queue.shift()!;
+      const outs = this.outOrder(v).sort(cmpEdge);
+      for (const e of outs) {
+        if (seen.has(e.after) || (within && !within.has(e.after))) continue;
+        seen.add(e.after);
+        prev.set(e.after, e);
+        if (e.after === to) {
+          const path: OrderEdge[] = [];
+          let cur = to;
+          while (cur !== from) {
+            const pe = prev.get(cur)!;
+            path.unshift(pe);
+            cur = pe.before;
+          }
+          return path;
+        }
+        queue.push(e.after);
+      }
+    }
+    return undefined;
+  }
+
+  /** Strongly connected components of the ordering graph with more than one unit. */
+  cycles(): string[][] {
+    return (alg.tarjan(this.order) as string[][])
+      .filter((c) => c.length > 1)
+      .map((c) => [...c].sort())
+      .sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  }
+}
+
+function cmpEdge(a: OrderEdge, b: OrderEdge): number {
+  if (a.after !== b.after) return a.after < b.after ? -1 : 1;
+  return a.id - b.id;
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  let a = m.get(k);
+  if (!a) m.set(k, (a = []));
+  a.push(v);
+}
+
+/** True when systemd would load and act on the unit's dependencies. */
+export function isActive(u: Unit | undefined): boolean {
+  // Templates (foo@.service) are never units of their own: only their instances are.
+  return !!u && !u.masked && u.loadable && u.instance !== '';
+}
+
+export function defaultDependencies(u: Unit): boolean {
+  return u.bool('Unit', 'DefaultDependencies', true);
+}
+
+function sectionHeaderLocation(u: Unit): Location | undefined {
+  const f = u.fragment;
+  if (!f) return undefined;
+  const s = f.parsed.sections.find((x) => x.name === 'Unit') ?? f.parsed.sections[0];
+  if (!s) return { file: f.file, line: 1, column: 1, endLine: 1, endColumn: 1 };
+  return { file: f.file, line: s.line, column: s.column, endLine: s.line, endColumn: s.endColumn };
+}
+
+export function buildGraph(project: Project): BootGraph {
+  const g = new BootGraph();
+  const canon = (n: string) => project.aliasOf.get(n) ?? n;
+  const units = [...project.units.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const u of units) g.order.setNode(u.name);
+
+  const ordering = (kind: 'after' | 'before', u: Unit, other: string, prov: Provenance) => {
+    if (kind === 'after') g.addOrder(other, u.name, prov);
+    else g.addOrder(u.name, other, prov);
+  };
+
+  for (const u of units) {
+    if (!isActive(u)) continue;
+    // Explicit [Unit] dependencies.
+    for (const key of Object.keys(UNIT_DEP_KEYS)) {
+      const kind = UNIT_DEP_KEYS[key];
+      for (const v of u.list('Unit', key, { reset: false })) {
+        for (const w of splitUnitList(v.value)) {
+          if (!parseUnitName(w.text)) continue;
+          const other = canon(w.text);
+          const prov: Provenance = { unit: u.name, directive: `${key}=${w.text}`, location: wordLocation(v.at, w.start, w.end) };
+          if (kind === 'after' || kind === 'before') ordering(kind, u, other, prov);
+          else g.addDep(kind, u.name, other, prov);
+        }
+      }
+    }
+    // Link folders (foo.target.wants/bar.service).
+    for (const l of u.links) {
+      g.addDep(l.kind, u.name, canon(l.target), { unit: u.name, directive: `${u.name}.${l.kind}/${l.target}`, location: l.location });
+    }
+    // [Install]: treated as enabled — the target wants the unit.
+    const installName = installNameOf(u, project);
+    if (installName) {
+      for (const [key, kind] of [['WantedBy', 'wants'], ['RequiredBy', 'requires'], ['UpheldBy', 'upholds']] as const) {
+        for (const v of u.list('Install', key, { reset: false })) {
+          for (const w of splitUnitList(v.value)) {
+            if (!parseUnitName(w.text)) continue;
+            g.addDep(kind, canon(w.text), installName, {
+              unit: u.name, directive: `${key}=${w.text}`, location: wordLocation(v.at, w.start, w.end),
+            });
+          }
+        }
+      }
+    }
+    addImplicit(g, u, project, canon);
+  }
+
+  // Targets order themselves after what they pull in (target_add_default_dependencies), last,
+  // because they depend on every requirement edge above.
+  for (const t of units) {
+    if (t.type !== 'target' || !isActive(t) || !defaultDependencies(t)) continue;
+    const seen = new Set<string>();
+    for (const e of g.depsFrom(t.name)) {
+      if (!TARGET_DEFAULT_KINDS.has(e.kind) || seen.has(e.to)) continue;
+      seen.add(e.to);
+      const other = project.units.get(e.to);
+      if (!isActive(other) || !defaultDependencies(other!)) continue;
+      if (g.hasDirectOrder(t.name, e.to)) continue; // "Don't create loops"
+      const how = e.prov.directive.startsWith('WantedBy=') || e.prov.directive.startsWith('RequiredBy=') || e.prov.directive.startsWith('UpheldBy=')
+        ? `${e.prov.directive} in ${e.to}` : e.prov.directive;
+      g.addOrder(e.to, t.name, {
+        unit: t.name,
+        directive: `After=${e.to}`,
+        location: e.prov.location,
+        implicit: `${t.name} pulls in ${e.to} (${how}), and a target orders itself after the units it pulls in (DefaultDependencies=yes)`,
+      });
+    }
+  }
+  return g;
+}
+
+/** The name under which [Install] links the unit: itself, or a template's DefaultInstance. */
+function installNameOf(u: Unit, _project: Project): string | undefined {
+  if (u.instance === '') {
+    const di = u.get('Install', 'DefaultInstance');
+    if (!di) return undefined;
+    const pn = parseUnitName(u.name)!;
+    return `${pn.prefix}@${di.value}.${pn.type}`;
+  }
+  if (u.template) return undefined; // instances are enabled one by one; we cannot know which
+  return u.name;
+}
+
+function addImplicit(g: BootGraph, u: Unit, project: Project, canon: (n: string) => string): void {
+  const dd = defaultDependencies(u);
+  const loc = sectionHeaderLocation(u);
+  const ddAt = u.get('Unit', 'DefaultDependencies');
+  const why = (what: string) => `DefaultDependencies=yes (the default for ${u.type} units) gives ${u.name} ${what}`;
+  const imp = (directive: string, implicit: string, location?: Location): Provenance => ({
+    unit: u.name, directive, implicit, location: location ?? (ddAt ? assignmentLocation(ddAt.at) : loc),
+  });
+  const sys = 'sysinit.target';
+  const shutdownPair = () => {
+    g.addOrder(u.name, 'shutdown.target', imp('Before=shutdown.target', why('Before=shutdown.target')));
+    g.addDep('conflicts', u.name, 'shutdown.target', imp('Conflicts=shutdown.target', why('Conflicts=shutdown.target')));
+  };
+  const sysinit = () => {
+    g.addOrder(sys, u.name, imp(`After=${sys}`, why(`After=${sys}`)));
+    g.addDep('requires', u.name, sys, imp(`Requires=${sys}`, why(`Requires=${sys}`)));
+  };
+
+  // Triggering units order themselves before what they trigger (independent of DefaultDependencies).
+  const trigger = (key: string, section: string, def: string | undefined) => {
+    const v = u.get(section, key);
+    const target = v ? v.value : def;
+    if (!target || !parseUnitName(target)) return;
+    const t = canon(target);
+    const location = v ? assignmentLocation(v.at) : loc;
+    const implicit = v
+      ? `${u.name} triggers ${t} (${key}=${target}) and is ordered before it`
+      : `${u.name} triggers the unit of the same name, ${t}, and is ordered before it`;
+    g.addOrder(u.name, t, { unit: u.name, directive: `Before=${t}`, location, implicit });
+    g.addDep('triggers', u.name, t, { unit: u.name, directive: `Triggers=${t}`, location, implicit });
+  };
+  const stem = u.name.slice(0, u.name.lastIndexOf('.'));
+  if (u.type === 'socket' && !u.bool('Socket', 'Accept', false)) trigger('Service', 'Socket', `${stem}.service`);
+  if (u.type === 'timer') trigger('Unit', 'Timer', u.instance === '' ? undefined : `${stem}.service`);
+  if (u.type === 'path') trigger('Unit', 'Path', u.instance === '' ? undefined : `${stem}.service`);
+
+  if (u.type === 'service') {
+    for (const v of u.list('Service', 'Sockets', { reset: false })) {
+      for (const w of splitUnitList(v.value)) {
+        const s = canon(w.text);
+        const p: Provenance = { unit: u.name, directive: `Sockets=${w.text}`, location: wordLocation(v.at, w.start, w.end), implicit: `Sockets=${w.text} gives ${u.name} Wants= and After=${s}` };
+        g.addOrder(s, u.name, p);
+        g.addDep('wants', u.name, s, p);
+      }
+    }
+    const type = u.get('Service', 'Type');
+    if (type?.value === 'dbus') {
+      const p: Provenance = { unit: u.name, directive: 'After=dbus.socket', location: assignmentLocation(type.at), implicit: 'Type=dbus gives the service Requires= and After=dbus.socket' };
+      g.addOrder('dbus.socket', u.name, p);
+      g.addDep('requires', u.name, 'dbus.socket', p);
+    }
+  }
+
+  // Exec context: PrivateTmp=, journal logging, mounts for paths.
+  if (EXEC_TYPES.has(u.type)) {
+    const pt = u.get(u.type === 'service' ? 'Service' : cap(u.type), 'PrivateTmp');
+    if (pt && truthy(pt)) {
+      g.addOrder('systemd-tmpfiles-setup.service', u.name, { unit: u.name, directive: 'After=systemd-tmpfiles-setup.service', location: assignmentLocation(pt.at), implicit: 'PrivateTmp=yes orders the unit after systemd-tmpfiles-setup.service' });
+      requireMountsFor(g, u, project, ['/tmp', '/var/tmp'], assignmentLocation(pt.at), 'PrivateTmp=yes');
+    }
+    if (logsToJournal(u)) {
+      g.addOrder('systemd-journald.socket', u.name, { unit: u.name, directive: 'After=systemd-journald.socket', location: loc, implicit: `${u.name} logs to the journal (StandardOutput=/StandardError= default), so systemd orders it after systemd-journald.socket` });
+    }
+  }
+  for (const v of u.list('Unit', 'RequiresMountsFor')) {
+    requireMountsFor(g, u, project, splitUnitList(v.value).map((w) => w.text), assignmentLocation(v.at), `RequiresMountsFor=${v.value}`);
+  }
+
+  // Slices: every unit with a cgroup runs in one and is ordered after it.
+  if (CGROUP_TYPES.has(u.type)) {
+    const sl = u.get(u.type === 'service' ? 'Service' : cap(u.type), 'Slice');
+    const slice = sl ? sl.value : 'system.slice';
+    const p: Provenance = sl
+      ? { unit: u.name, directive: `After=${slice}`, location: assignmentLocation(sl.at), implicit: `Slice=${slice} gives the unit Requires= and After=${slice}` }
+      : { unit: u.name, directive: 'After=system.slice', location: loc, implicit: 'system units run in system.slice and get Requires= and After=system.slice' };
+    g.addOrder(slice, u.name, p);
+    g.addDep('requires', u.name, slice, p);
+  }
+
+  if (!dd) return;
+  switch (u.type) {
+    case 'service':
+      sysinit();
+      g.addOrder('basic.target', u.name, imp('After=basic.target', why('After=basic.target')));
+      shutdownPair();
+      break;
+    case 'socket':
+      sysinit();
+      g.addOrder(u.name, 'sockets.target', imp('Before=sockets.target', why('Before=sockets.target')));
+      shutdownPair();
+      break;
+    case 'timer': {
+      sysinit();
+      g.addOrder(u.name, 'timers.target', imp('Before=timers.target', why('Before=timers.target')));
+      const cal = u.list('Timer', 'OnCalendar');
+      if (cal.length) {
+        for (const t of ['time-set.target', 'time-sync.target']) {
+          g.addOrder(t, u.name, { unit: u.name, directive: `After=${t}`, location: assignmentLocation(cal[0].at), implicit: `a timer with OnCalendar= and DefaultDependencies=yes is ordered after ${t}` });
+        }
+      }
+      shutdownPair();
+      break;
+    }
+    case 'path':
+      sysinit();
+      g.addOrder(u.name, 'paths.target', imp('Before=paths.target', why('Before=paths.target')));
+      shutdownPair();
+      break;
+    case 'target':
+    case 'slice':
+      shutdownPair();
+      break;
+    case 'mount': {
+      const what = u.get('Mount', 'Type')?.value ?? '';
+      const opts = u.get('Mount', 'Options')?.value ?? '';
+      const remote = NETWORK_FS.has(what) || /(^|,)_netdev(,|$)/.test(opts);
+      if (remote) {
+        g.addOrder('remote-fs-pre.target', u.name, imp('After=remote-fs-pre.target', why('After=remote-fs-pre.target (network file system)')));
+        g.addOrder('network-online.target', u.name, imp('After=network-online.target', why('After=network-online.target (network file system)')));
+        g.addDep('wants', u.name, 'network-online.target', imp('Wants=network-online.target', why('Wants=network-online.target (network file system)')));
+        g.addOrder(u.name, 'remote-fs.target', imp('Before=remote-fs.target', why('Before=remote-fs.target (network file system)')));
+      } else {
+        g.addOrder('local-fs-pre.target', u.name, imp('After=local-fs-pre.target', why('After=local-fs-pre.target')));
+        g.addOrder(u.name, 'local-fs.target', imp('Before=local-fs.target', why('Before=local-fs.target')));
+      }
+      g.addOrder(u.name, 'umount.target', imp('Before=umount.target', why('Before=umount.target')));
+      g.addDep('conflicts', u.name, 'umount.target', imp('Conflicts=umount.target', why('Conflicts=umount.target')));
+      break;
+    }
+    case 'automount':
+    case 'swap':
+      g.addOrder(u.name, 'umount.target', imp('Before=umount.target', why('Before=umount.target')));
+      g.addDep('conflicts', u.name, 'umount.target', imp('Conflicts=umount.target', why('Conflicts=umount.target')));
+      break;
+    default:
+      break;
+  }
+}
+
+function cap(s: string): string {
+  return s[0].toUpperCase() + s.slice(1);
+}
+
+function truthy(v: Value): boolean {
+  return ['1', 'yes', 'y', 'true', 't', 'on'].includes(v.value.toLowerCase());
+}
+
+function logsToJournal(u: Unit): boolean {
+  const sec = u.type === 'service' ? 'Service' : cap(u.type);
+  const out = u.get(sec, 'StandardOutput')?.value ?? 'journal';
+  const err = u.get(sec, 'StandardError')?.value ?? 'inherit';
+  const j = (s: string) => /^(journal|kmsg)(\+console)?$/.test(s);
+  return j(out) || j(err);
+}
+
+/** RequiresMountsFor= semantics: Requires= and After= on the mount units of every path prefix that exist. */
+function requireMountsFor(g: BootGraph, u: Unit, project: Project, paths: string[], location: Location | undefined, cause: string): void {
+  for (const p of paths) {
+    if (!p.startsWith('/')) continue;
+    const parts = p.split('/').filter(Boolean);
+    for (let i = parts.length; i >= 0; i--) {
+      const prefix = '/' + parts.slice(0, i).join('/');
+      const m = `${escapePath(prefix)}.mount`;
+      if (m === u.name || !project.units.has(m) || project.units.get(m)!.origin === 'builtin') continue;
+      const prov: Provenance = { unit: u.name, directive: `RequiresMountsFor=${prefix}`, location, implicit: `${cause} gives ${u.name} Requires= and After=${m}` };
+      g.addOrder(m, u.name, prov);
+      g.addDep('requires', u.name, m, prov);
+    }
+  }
+}

@@ -1,0 +1,354 @@
+/**
+ * Builds the unit model from discovered files: fragments, drop-ins (name, template, prefix and
+ * type-level folders), .wants/.requires/.upholds links, masks, aliases, templates and instances,
+ * and systemd's own units from the generated catalog.
+ */
+import path from 'node:path';
+import type { Location } from '../types.js';
+import { discover, readTextFile, type DiscoveredEntry } from '../sources/discover.js';
+import { parseUnitText, hasFatalDiagnostic, type ParsedUnitFile } from '../sources/unitfile/parser.js';
+import { splitUnitList } from '../sources/unitfile/words.js';
+import { parseUnitName, templateOf, UNIT_TYPES, unitType, type UnitType } from './names.js';
+import { Unit, type LinkKind, type UnitSource } from './unit.js';
+import { builtinUnits } from '../catalog/index.js';
+
+export const UNIT_GLOBS = [
+  `**/*.{${UNIT_TYPES.join(',')}}`,
+  '**/*.d/*.conf',
+  '**/*.{wants,requires,upholds}/*',
+];
+
+export interface LoadProblem {
+  location: Location;
+  message: string;
+  /** Unit the problem belongs to, when known. */
+  unit?: string;
+}
+
+export interface InputFile {
+  path: string;
+  role: 'fragment' | 'dropin' | 'link' | 'mask' | 'alias';
+  parsed?: ParsedUnitFile;
+  /** Unit names this file contributes to. */
+  units: string[];
+}
+
+export interface Project {
+  cwd: string;
+  roots: string[];
+  files: InputFile[];
+  /** Canonical units by name: input, builtin (systemd's own) and instantiated. */
+  units: Map<string, Unit>;
+  /** Alias name → canonical unit name. */
+  aliasOf: Map<string, string>;
+  problems: LoadProblem[];
+  /** Resolves a name through aliases (and instantiates templates on demand). */
+  resolve(name: string): Unit | undefined;
+  /** Units defined or modified by the input (not built-ins untouched by the user), sorted by name. */
+  inputUnits(): Unit[];
+}
+
+export interface LoadOptions {
+  cwd: string;
+  ignore: string[];
+  /** Include systemd's own units (default true). Tests of the parser may turn it off. */
+  builtins?: boolean;
+}
+
+export const DEP_KEYS_UNIT = [
+  'Requires', 'Requisite', 'Wants', 'BindsTo', 'BindTo', 'Upholds', 'Conflicts', 'Before', 'After',
+  'OnSuccess', 'OnFailure', 'PropagatesReloadTo', 'PropagateReloadTo', 'ReloadPropagatedFrom',
+  'PropagateReloadFrom', 'PropagatesStopTo', 'StopPropagatedFrom', 'PartOf', 'JoinsNamespaceOf',
+] as const;
+export const INSTALL_DEP_KEYS = ['WantedBy', 'RequiredBy', 'UpheldBy', 'Also'] as const;
+
+function systemDirPriority(p: string): number {
+  if (p.includes('/etc/systemd/system')) return 3;
+  if (p.includes('/run/systemd/system')) return 2;
+  if (/\/(usr\/)?lib\/systemd\/system/.test(p)) return 1;
+  return 0;
+}
+
+export function fileLocation(file: string, line = 1): Location {
+  return { file, line, column: 1, endLine: line, endColumn: 1 };
+}
+
+export function loadProject(roots: string[], opts: LoadOptions): Project {
+  const { entries, problems: discoverProblems } = discover(roots.length ? roots : ['.'], UNIT_GLOBS, { ignore: opts.ignore });
+  return buildProject(entries, discoverProblems.map((p) => ({ location: fileLocation(p.path), message: p.message })), roots, opts);
+}
+
+interface Candidate {
+  entry: DiscoveredEntry;
+  name: string;
+}
+
+export function buildProject(entries: DiscoveredEntry[], problems: LoadProblem[], roots: string[], opts: LoadOptions): Project {
+  const files: InputFile[] = [];
+  const fragments = new Map<string, Candidate[]>();
+  const dropinDirs = new Map<string, { entry: DiscoveredEntry; dirKey: string }[]>();
+  const linkEntries: { owner: string; kind: LinkKind; target: string; entry: DiscoveredEntry }[] = [];
+  const masks = new Map<string, DiscoveredEntry>();
+  const aliasLinks: { alias: string; target: string; entry: DiscoveredEntry }[] = [];
+
+  for (const e of entries) {
+    const base = path.basename(e.path);
+    const dir = path.basename(path.dirname(e.path));
+    const linkDir = /^(.+)\.(wants|requires|upholds)$/.exec(dir);
+    if (linkDir && parseUnitName(base)) {
+      linkEntries.push({ owner: linkDir[1], kind: linkDir[2] as LinkKind, target: base, entry: e });
+      files.push({ path: e.path, role: 'link', units: [linkDir[1]] });
+      continue;
+    }
+    if (dir.endsWith('.d') && base.endsWith('.conf')) {
+      const dirKey = dir.slice(0, -2);
+      if (!(UNIT_TYPES as readonly string[]).includes(dirKey) && !unitType(dirKey)) continue;
+      let arr = dropinDirs.get(dirKey);
+      if (!arr) dropinDirs.set(dirKey, (arr = []));
+      arr.push({ entry: e, dirKey });
+      continue;
+    }
+    const pn = parseUnitName(base);
+    if (!pn) continue;
+    if (e.symlink) {
+      const t = e.linkTarget ?? '';
+      if (t === '/dev/null') {
+        masks.set(base, e);
+        files.push({ path: e.path, role: 'mask', units: [base] });
+        continue;
+      }
+      const tb = path.basename(t);
+      if (tb !== base && parseUnitName(tb)) {
+        aliasLinks.push({ alias: base, target: tb, entry: e });
+        files.push({ path: e.path, role: 'alias', units: [tb] });
+        continue;
+      }
+    }
+    let arr = fragments.get(base);
+    if (!arr) fragments.set(base, (arr = []));
+    arr.push({ entry: e, name: base });
+  }
+
+  const units = new Map<string, Unit>();
+  const aliasOf = new Map<string, string>();
+
+  const parseFile = (p: string, role: 'fragment' | 'dropin', unitName: string): ParsedUnitFile | undefined => {
+    const r = readTextFile(p);
+    if (!r.ok) {
+      problems.push({ location: fileLocation(p), message: `${path.basename(p)}: ${r.message}; skipped.`, unit: unitName });
+      return undefined;
+    }
+    const parsed = parseUnitText(p, r.text);
+    files.push({ path: p, role, parsed, units: [unitName] });
+    for (const d of parsed.diagnostics) {
+      problems.push({ location: { file: p, line: d.line, column: d.column, endLine: d.endLine, endColumn: d.endColumn }, message: d.message, unit: unitName });
+    }
+    return parsed;
+  };
+
+  // Fragments: highest system-directory priority wins, then path order.
+  for (const name of [...fragments.keys()].sort()) {
+    const cands = fragments.get(name)!;
+    cands.sort((a, b) => systemDirPriority(b.entry.path) - systemDirPriority(a.entry.path) || (a.entry.path < b.entry.path ? -1 : 1));
+    const chosen = cands[0];
+    const parsed = parseFile(chosen.entry.path, 'fragment', name);
+    const pn = parseUnitName(name)!;
+    const u = new Unit(name, pn.type, 'input');
+    u.instance = pn.instance;
+    if (parsed) {
+      u.fragment = { file: chosen.entry.path, parsed, kind: 'fragment', builtin: false };
+      u.loadable = !hasFatalDiagnostic(parsed);
+    } else {
+      u.partial = true;
+    }
+    units.set(name, u);
+  }
+
+  // systemd's own units, unless the input overrides them.
+  if (opts.builtins !== false) {
+    for (const b of builtinUnits()) {
+      if (units.has(b.name)) continue;
+      const pn = parseUnitName(b.name);
+      if (!pn) continue;
+      const file = `systemd:${b.path}`;
+      const u = new Unit(b.name, pn.type, 'builtin');
+      u.instance = pn.instance;
+      u.fragment = { file, parsed: parseUnitText(file, b.text), kind: 'fragment', builtin: true };
+      for (const w of b.wants) u.links.push({ kind: 'wants', target: w, location: fileLocation(file) });
+      for (const w of b.requires) u.links.push({ kind: 'requires', target: w, location: fileLocation(file) });
+      units.set(b.name, u);
+      for (const a of b.aliases) if (!units.has(a)) aliasOf.set(a, b.name);
+    }
+  }
+
+  // Masks: a masked unit is loaded as "masked" whatever fragments exist.
+  for (const [name, e] of masks) {
+    let u = units.get(name);
+    if (!u) {
+      const pn = parseUnitName(name)!;
+      u = new Unit(name, pn.type, 'input');
+      units.set(name, u);
+    }
+    u.masked = fileLocation(e.path);
+    if (u.origin === 'builtin') u.origin = 'input';
+  }
+
+  // Aliases from symlinks and [Install] Alias=.
+  for (const a of aliasLinks) {
+    if (!units.has(a.alias)) aliasOf.set(a.alias, a.target);
+    const t = units.get(a.target);
+    if (t && !t.aliases.includes(a.alias)) t.aliases.push(a.alias);
+  }
+  for (const u of [...units.values()]) {
+    for (const v of u.list('Install', 'Alias', { reset: false })) {
+      for (const w of splitUnitList(v.value)) {
+        if (!units.has(w.text) && !aliasOf.has(w.text)) aliasOf.set(w.text, u.name);
+        if (!u.aliases.includes(w.text)) u.aliases.push(w.text);
+      }
+    }
+  }
+
+  const canonical = (n: string): string => aliasOf.get(n) ?? n;
+
+  const instantiate = (name: string): Unit | undefined => {
+    const existing = units.get(name);
+    if (existing) return existing;
+    const tname = templateOf(name);
+    if (!tname) return undefined;
+    const t = units.get(canonical(tname));
+    if (!t) return undefined;
+    const pn = parseUnitName(name)!;
+    const u = new Unit(name, pn.type, t.origin === 'builtin' ? 'builtin' : 'input');
+    u.instance = pn.instance;
+    u.template = t.name;
+    u.fragment = t.fragment;
+    u.loadable = t.loadable;
+    u.masked = t.masked;
+    u.partial = t.partial;
+    for (const l of t.links) u.links.push(l);
+    units.set(name, u);
+    attachDropins(u);
+    return u;
+  };
+
+  // Drop-ins: collect the folders that apply to a unit (its names, its template, its prefixes, its type).
+  const dropinCache = new Map<string, UnitSource>();
+  const attachDropins = (u: Unit) => {
+    const names = [u.name, ...u.aliases];
+    const dirKeys: { key: string; specificity: number }[] = [];
+    const addKeys = (n: string, spec: number) => {
+      dirKeys.push({ key: n, specificity: spec + 1000 });
+      const pn = parseUnitName(n);
+      if (!pn) return;
+      const parts = pn.prefix.split('-');
+      for (let i = parts.length - 1; i >= 1; i--) dirKeys.push({ key: `${parts.slice(0, i).join('-')}-.${pn.type}`, specificity: spec + i });
+    };
+    for (const n of names) {
+      addKeys(n, 100);
+      const t = templateOf(n);
+      if (t) addKeys(t, 50);
+    }
+    dirKeys.push({ key: u.type, specificity: 0 });
+    const byBase = new Map<string, { entry: DiscoveredEntry; specificity: number }>();
+    for (const { key, specificity } of dirKeys) {
+      for (const d of dropinDirs.get(key) ?? []) {
+        const b = path.basename(d.entry.path);
+        const prev = byBase.get(b);
+        const better = !prev || specificity > prev.specificity ||
+          (specificity === prev.specificity && systemDirPriority(d.entry.path) > systemDirPriority(prev.entry.path));
+        if (better) byBase.set(b, { entry: d.entry, specificity });
+      }
+    }
+    const chosen = [...byBase.keys()].sort().map((b) => byBase.get(b)!.entry);
+    for (const e of chosen) {
+      let src = dropinCache.get(e.path);
+      if (!src) {
+        const parsed = parseFile(e.path, 'dropin', u.name);
+        if (!parsed) continue;
+        src = { file: e.path, parsed, kind: 'dropin', builtin: false };
+        dropinCache.set(e.path, src);
+      } else {
+        const f = files.find((x) => x.path === e.path);
+        if (f && !f.units.includes(u.name)) f.units.push(u.name);
+      }
+      u.dropins.push(src);
+    }
+    if (u.dropins.length) {
+      u.invalidate();
+      if (u.origin === 'builtin') u.origin = 'input';
+    }
+  };
+
+  for (const u of [...units.values()]) attachDropins(u);
+
+  // Drop-in folders for units we do not have: the base unit lives elsewhere (a packaged unit).
+  const claimed = new Set<string>();
+  for (const u of units.values()) for (const d of u.dropins) claimed.add(d.file);
+  for (const [key, arr] of [...dropinDirs.entries()].sort()) {
+    if (!parseUnitName(key) || key.endsWith('-.' + unitType(key))) continue;
+    if (arr.every((d) => claimed.has(d.entry.path))) continue;
+    if (units.has(canonical(key))) continue;
+    if (templateOf(key) && units.has(canonical(templateOf(key)!))) {
+      instantiate(key);
+      continue;
+    }
+    const pn = parseUnitName(key)!;
+    const u = new Unit(key, pn.type, 'input');
+    u.instance = pn.instance;
+    u.partial = true;
+    units.set(key, u);
+    attachDropins(u);
+  }
+
+  // Link folders.
+  for (const l of linkEntries) {
+    let owner = units.get(canonical(l.owner)) ?? instantiate(l.owner);
+    if (!owner) {
+      const pn = parseUnitName(l.owner);
+      if (!pn) continue;
+      owner = new Unit(l.owner, pn.type, 'referenced');
+      units.set(l.owner, owner);
+    }
+    owner.links.push({ kind: l.kind, target: l.target, location: fileLocation(l.entry.path) });
+  }
+
+  // Instantiate every referenced instance of a known template, to a fixpoint.
+  const refs = (u: Unit): string[] => {
+    const out: string[] = [];
+    for (const k of DEP_KEYS_UNIT) for (const v of u.list('Unit', k, { reset: false })) for (const w of splitUnitList(v.value)) out.push(w.text);
+    for (const k of INSTALL_DEP_KEYS) for (const v of u.list('Install', k, { reset: false })) for (const w of splitUnitList(v.value)) out.push(w.text);
+    for (const l of u.links) out.push(l.target);
+    const trig = u.type === 'socket' ? u.get('Socket', 'Service') : u.type === 'timer' ? u.get('Timer', 'Unit') : u.type === 'path' ? u.get('Path', 'Unit') : undefined;
+    if (trig) out.push(trig.value);
+    for (const v of u.list('Service', 'Sockets', { reset: false })) for (const w of splitUnitList(v.value)) out.push(w.text);
+    return out;
+  };
+  let pending = [...units.values()];
+  for (let round = 0; round < 8 && pending.length; round++) {
+    const next: Unit[] = [];
+    for (const u of pending) {
+      if (u.instance === '') continue; // templates reference their own instances only once instantiated
+      for (const r of refs(u)) {
+        if (units.has(canonical(r))) continue;
+        const inst = instantiate(r);
+        if (inst) next.push(inst);
+      }
+    }
+    pending = next;
+  }
+
+  const resolve = (name: string): Unit | undefined => units.get(canonical(name)) ?? instantiate(canonical(name));
+
+  return {
+    cwd: opts.cwd,
+    roots,
+    files,
+    units,
+    aliasOf,
+    problems,
+    resolve,
+    inputUnits: () => [...units.values()].filter((u) => u.origin === 'input').sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+  };
+}
+
+export type { UnitType };
