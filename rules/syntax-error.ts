@@ -14,8 +14,6 @@ Lines that systemd's unit-file parser rejects, and files unitlint cannot read:
 - a section header that is not \`[Name]\` alone on its line (systemd then **refuses the whole file**);
 - a line with no \`=\`, or with nothing before the \`=\`;
 - settings before the first section header;
-- a comment that ends with a backslash: systemd continues the comment onto the next line, so the next
-  setting is silently swallowed;
 - \`.include\`, which systemd no longer supports;
 - invalid UTF-8, binary files, unreadable files, dangling links and link loops.
 
@@ -27,7 +25,8 @@ runs without the setting you wrote, and nothing fails loudly.
 ## How to fix
 
 Correct the line as the message says. A setting must be \`Key=Value\` inside a section; continue a
-long value with a backslash at the very end of the line, never after a comment.
+long value with a backslash at the very end of the line (a blank line ends the continuation; comment
+lines inside it are skipped).
 
 ## Example
 
@@ -47,9 +46,7 @@ The header lacks its \`]\`: systemd refuses to load the unit. Write \`[Service]\
         message: p.message,
         fix: p.message.includes('section header')
           ? 'Write the header as [Name] alone on its line, e.g. [Service].'
-          : p.message.includes('backslash')
-            ? 'Remove the trailing backslash from the comment, or put the comment on its own line after the setting.'
-            : p.message.includes("'='")
+          : p.message.includes("'='")
               ? 'Write the setting as Key=Value, or turn the line into a comment with #.'
               : p.message.includes('outside of any section')
                 ? 'Move the setting below the section header it belongs to ([Unit], [Service], …).'

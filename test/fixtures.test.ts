@@ -39,7 +39,7 @@ describe('fixtures', () => {
         expect(f.fix.description.length, `fix of ${key(e)}`).toBeGreaterThan(10);
       }
       for (const a of spec.absent ?? []) {
-        const hit = res.findings.find((f) => f.ruleId === a.rule && (a.unit === undefined || f.unit === a.unit) && (a.file === undefined || f.location.file === a.file));
+        const hit = res.findings.find((f) => f.ruleId === a.rule && (a.unit === undefined || f.unit === a.unit) && (a.file === undefined || f.location.file === a.file) && (a.line === undefined || f.location.line === a.line));
         expect(hit, `must not report ${a.rule} ${a.unit ?? a.file ?? ''}: ${a.why}`).toBeUndefined();
       }
     });

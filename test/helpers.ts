@@ -16,6 +16,7 @@ export interface Absent {
   rule: string;
   unit?: string;
   file?: string;
+  line?: number;
   why: string;
 }
 

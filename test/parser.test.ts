@@ -36,20 +36,19 @@ describe('unit-file parser (systemd.syntax(7), conf-parser.c)', () => {
     expect(p.sections[0].assignments[1].line).toBe(5);
   });
 
-  it('skips comment and blank lines inside a continuation, like systemd', () => {
-    expect(kv('[Service]\nExecStart=/bin/echo a \\\n# comment\n\n  b\n')).toEqual([['Service', 'ExecStart', '/bin/echo a    b', 2]]);
+  it('skips comment lines inside a continuation; a blank line ends it (as systemd 252 does)', () => {
+    expect(kv('[Service]\nExecStart=/bin/echo a \\\n# comment\n  b\n')).toEqual([['Service', 'ExecStart', '/bin/echo a    b', 2]]);
+    expect(kv('[Service]\nExecStart=/bin/echo a \\\n\nUser=u\n')).toEqual([['Service', 'ExecStart', '/bin/echo a', 2], ['Service', 'User', 'u', 4]]);
   });
 
   it('does not treat an escaped backslash as a continuation', () => {
     expect(kv('[Service]\nEnvironment=A=x\\\\\nUser=u\n')).toEqual([['Service', 'Environment', 'A=x\\\\', 2], ['Service', 'User', 'u', 3]]);
   });
 
-  it('swallows the line after a comment that ends in a backslash, and says so', () => {
-    const p = parseUnitText('/x', '[Service]\n# note \\\nRestartSec=5\nUser=u\n');
-    expect(p.sections[0].assignments.map((a) => a.key)).toEqual(['User']);
-    expect(p.diagnostics).toHaveLength(1);
-    expect(p.diagnostics[0].message).toMatch(/joins line 3 into the comment/);
-    expect(p.diagnostics[0].line).toBe(2);
+  it('never continues a comment line, even one ending in a backslash', () => {
+    const p = parseUnitText('/x', '[Service]\n# note \\\nRestartSec=5\n');
+    expect(p.sections[0].assignments.map((a) => [a.key, a.line])).toEqual([['RestartSec', 3]]);
+    expect(p.diagnostics).toEqual([]);
   });
 
   it('reports an invalid section header as fatal, with its position', () => {

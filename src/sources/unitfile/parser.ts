@@ -4,7 +4,8 @@
  *
  * - lines are read whole; a line whose last character is an unescaped backslash continues on the
  *   next line, the backslash being replaced by a single space;
- * - comment lines (`#` or `;` after leading white space) inside a continuation are skipped;
+ * - comment lines (`#` or `;` after leading white space) inside a continuation are skipped, a blank
+ *   line ends it, and a comment line never starts one (checked against systemd-analyze verify);
  * - leading/trailing white space of every logical line, key and value is stripped;
  * - `[Section]` headers must end with `]` — anything else is an invalid header, which makes
  *   systemd refuse the whole file;
@@ -154,12 +155,6 @@ export function parseUnitText(file: string, text: string): ParsedUnitFile {
     }
     if (l[0] === '#' || l[0] === ';') {
       out.comments.push({ text: l, line: firstLine, column: col });
-      if (lastLine > firstLine) {
-        diag(
-          `This comment ends with a backslash, so systemd joins line${lastLine - firstLine > 1 ? 's' : ''} ${firstLine + 1}` +
-            `${lastLine - firstLine > 1 ? `–${lastLine}` : ''} into the comment and ignores ${lastLine - firstLine > 1 ? 'them' : 'it'}.`,
-          firstLine, col, lastLine, endColumn);
-      }
       return;
     }
     if (l.startsWith('.include ')) {
@@ -226,23 +221,25 @@ export function parseUnitText(file: string, text: string): ParsedUnitFile {
     let raw = lines[i];
     if (raw.endsWith('\r')) raw = raw.slice(0, -1);
     const lineNo = i + 1;
+    const first = raw.slice(leadingWs(raw))[0];
+    const isComment = first === '#' || first === ';';
     if (cont !== null) {
-      // conf-parser.c: inside a continuation, comment lines AND blank lines are skipped
-      // (strchr(COMMENTS, '\0') matches the terminator).
-      if (isBlankOrComment(raw)) continue;
+      // Inside a continuation, comment lines are skipped; a blank line ends it (verified against
+      // systemd-analyze verify of systemd 252, see test/parser.test.ts).
+      if (isComment) continue;
       const joined: string = cont + raw;
-      if (endsWithContinuation(joined)) {
+      if (raw.trim() !== '' && endsWithContinuation(joined)) {
         cont = joined.slice(0, -1) + ' ';
         continue;
       }
       cont = null;
-      handleLogical(joined, contStartLine, lineNo, raw);
+      handleLogical(joined, contStartLine, raw.trim() === '' ? lineNo - 1 : lineNo, raw.trim() === '' ? (lines[i - 1] ?? '') : raw);
       continue;
     }
     logicalFirstLineLength = raw.length;
     contStartOffset = 0;
-    // Note: like systemd, a comment line ending in a backslash also starts a continuation.
-    if (endsWithContinuation(raw)) {
+    // A comment line never continues, even when it ends in a backslash.
+    if (!isComment && endsWithContinuation(raw)) {
       cont = raw.slice(0, -1) + ' ';
       contStartLine = lineNo;
       continue;
