@@ -5,7 +5,7 @@ import { parseUnitName, templateOf, unitType } from '../src/model/names.js';
 import { wordLocation, type Unit } from '../src/model/unit.js';
 import { splitUnitList } from '../src/sources/unitfile/words.js';
 import { globToRegExp } from '../src/config.js';
-import { didYouMean } from '../src/util/text.js';
+import { editDistance } from '../src/util/text.js';
 import type { Location } from '../src/types.js';
 
 /** Types whose units are generated at run time (udev devices, fstab mounts, implicit slices, scopes). */
@@ -40,6 +40,41 @@ function references(u: Unit): Ref[] {
     if (!l.location.file.startsWith('systemd:')) out.push({ name: l.target, key: `${u.name}.${l.kind}/`, location: l.location });
   }
   return out;
+}
+
+const INFLECTIONS = ['ing', 'ed', 'd', 's'];
+
+/**
+ * A candidate the reference is probably a typo of. Deliberately tight, because real unit names from
+ * other distributions and packages are often near each other (iptables/nftables, virtlxcd/virtlogd):
+ * for targets, two edits (names of 6+ characters) or an inflected form (networking.target →
+ * network.target); for other types, one edit from one of systemd's own units, or from an input unit
+ * when the name is long (8+ characters: ipset/ipsec are both real); a difference of case always.
+ */
+export function nearMiss(stem: string, type: string, candidates: string[], isBuiltin: (name: string) => boolean): string | undefined {
+  const lower = stem.toLowerCase();
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const cs = c.slice(0, c.length - type.length - 1);
+    if (cs === stem) continue;
+    const lc = cs.toLowerCase();
+    let d: number;
+    if (lc === lower) d = 0;
+    else if (type === 'target' && INFLECTIONS.some((x) => lower === lc + x)) d = 1;
+    else {
+      const max = type === 'target'
+        ? (stem.length >= 6 ? 2 : 1)
+        : stem.length >= (isBuiltin(c) ? 4 : 8) ? 1 : 0;
+      d = editDistance(lower, lc, max);
+      if (d > max) continue;
+    }
+    if (d < bestD) {
+      best = c;
+      bestD = d;
+    }
+  }
+  return best;
 }
 
 function consequence(key: string, unit: string, name: string): string {
@@ -102,19 +137,22 @@ There is no \`networking.target\`: write \`After=network.target\` (or \`network-
       const u = project.units.get(n);
       if (u && u.origin !== 'referenced') return true;
       if (project.aliasOf.has(n)) return true;
-      if (specialUnitReason(n) !== undefined || isKnownDistroUnit(n)) return true;
+      if (specialUnitReason(n, project.scope) !== undefined || isKnownDistroUnit(n, project.scope)) return true;
       if (knownGlobs.some((g) => g.test(n))) return true;
       const t = templateOf(n);
       if (t && (t !== n) && defined(t)) return true;
       return false;
     };
     const candidates = [
-      ...new Set([
+      ...new Set<string>([
         ...[...project.units.values()].filter((u) => u.origin !== 'referenced').map((u) => u.name),
         ...project.aliasOf.keys(),
-        ...builtinUnits().map((b) => b.name),
+        ...builtinUnits(project.scope).map((b) => b.name),
       ]),
-    ].sort();
+    ]
+      .filter((c) => parseUnitName(c)?.instance !== '')
+      .sort();
+    const builtinNames = new Set(builtinUnits(project.scope).map((b) => b.name));
     const byStem = new Map<string, string[]>();
     for (const c of candidates) {
       const stem = c.slice(0, c.lastIndexOf('.'));
@@ -131,7 +169,7 @@ There is no \`networking.target\`: write \`After=network.target\` (or \`network-
         seen.add(key);
         const pn = parseUnitName(r.name);
         if (!pn) {
-          const guess = didYouMean(r.name, candidates) ?? byStem.get(r.name)?.find((c) => c.endsWith('.target')) ?? byStem.get(r.name)?.[0];
+          const guess = byStem.get(r.name)?.find((c) => c.endsWith('.target')) ?? byStem.get(r.name)?.[0];
           ctx.report({
             unit: u.name,
             location: r.location,
@@ -143,7 +181,7 @@ There is no \`networking.target\`: write \`After=network.target\` (or \`network-
         if (defined(r.name) || r.name === u.name) continue;
         const stem = pn.name.slice(0, pn.name.length - pn.type.length - 1);
         const sameType = candidates.filter((c) => c.endsWith('.' + pn.type));
-        let guess = didYouMean(r.name, sameType);
+        let guess = nearMiss(stem, pn.type, sameType, (c) => builtinNames.has(c));
         if (!guess) guess = byStem.get(stem)?.find((c) => c !== r.name && (project.units.get(c)?.builtin || c.endsWith('.target')));
         const isTarget = pn.type === 'target';
         if (guess || isTarget) {

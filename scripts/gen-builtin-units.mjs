@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // Builds src/catalog/builtin-units.json: the unit files that systemd's own Debian packages ship, with their
 // .wants/ and .requires/ links and alias symlinks, plus the systemd.special(7) units that exist without a file.
+// Also builds src/catalog/builtin-user-units.json, the same for the per-user service manager: the units those
+// packages ship under /lib/systemd/user or /usr/lib/systemd/user, and the special(7) user units.
 //
-// Usage: node scripts/gen-builtin-units.mjs [--deb FILE.deb ...] [--out PATH]
+// Usage: node scripts/gen-builtin-units.mjs [--deb FILE.deb ...] [--out PATH] [--user-out PATH]
 //   Installed packages are read with `dpkg -L`: systemd, systemd-sysv, udev, and (if installed)
 //   systemd-timesyncd, systemd-resolved, libpam-systemd, systemd-container.
 //   --deb adds a package that is not installed (e.g. `apt-get download udev=<same version as systemd>`),
 //   unpacked with `dpkg-deb -x` into a temporary folder. Only files under /lib/systemd/system or
-//   /usr/lib/systemd/system are read.
+//   /usr/lib/systemd/system (system manager) and /lib/systemd/user or /usr/lib/systemd/user (user manager)
+//   are read.
 // Needs dpkg, so it runs on Debian only; its output is committed.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -19,6 +22,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const REQUIRED = ['systemd', 'systemd-sysv', 'udev'];
 const OPTIONAL = ['systemd-timesyncd', 'systemd-resolved', 'libpam-systemd', 'systemd-container'];
 const UNIT_DIRS = ['/lib/systemd/system', '/usr/lib/systemd/system'];
+const USER_UNIT_DIRS = ['/lib/systemd/user', '/usr/lib/systemd/user'];
+const ALL_UNIT_DIRS = [...UNIT_DIRS, ...USER_UNIT_DIRS];
 const UNIT_SUFFIX = /\.(service|socket|target|timer|path|mount|automount|swap|slice|scope|device)$/;
 
 // Every unit named in systemd.special(7) of systemd 252 (the man page shipped with Debian's systemd 252).
@@ -82,6 +87,26 @@ const GENERATED = {
   'systemd-integritysetup@.service': 'instances are written by systemd-integritysetup-generator from /etc/integritytab',
 };
 
+// Every unit named under "UNITS MANAGED BY THE USER SERVICE MANAGER" (Special User Units, Special Passive User
+// Units, Special User Slice Units) in systemd.special(7) of systemd 252.
+const SPECIAL_USER_252 = [
+  '-.slice', 'app.slice', 'background.slice', 'bluetooth.target', 'default.target', 'exit.target',
+  'graphical-session-pre.target', 'graphical-session.target', 'paths.target', 'printer.target', 'session.slice',
+  'shutdown.target', 'smartcard.target', 'sockets.target', 'sound.target', 'timers.target',
+  'xdg-desktop-autostart.target',
+];
+// Why a user special(7) unit may have no file under /lib/systemd/user; used only for the units not shipped there.
+const SPECIAL_USER_REASONS = {
+  '-.slice': "systemd.special(7): the root slice of the user manager's slice hierarchy; created by the manager itself as a perpetual unit (slice_make_perpetual() in src/core/slice.c), always active",
+};
+// User-manager units that exist without a file shipped by systemd: created by the manager itself, or provided
+// by another package.
+const USER_GENERATED = {
+  'init.scope': 'the scope the user manager (systemd --user) itself runs in; created unconditionally by the manager as a perpetual unit (scope_enumerate_perpetual() in src/core/scope.c), always active',
+  'dbus.service': 'provided by D-Bus (Debian: dbus-user-session, or dbus-broker through Alias=dbus.service), not by systemd; Type=dbus user services get Requires=/After= on dbus.socket',
+  'dbus.socket': 'provided by D-Bus (Debian: dbus-user-session), not by systemd; Type=dbus user services get Requires=/After= on it',
+};
+
 // Units systemd.special(7) of newer releases adds; not known to 252. Versions from the "Added in version N."
 // notes of systemd.special(7) shipped with Debian's systemd 262.1.
 const SPECIAL_NEWER = {
@@ -93,12 +118,14 @@ const SPECIAL_NEWER = {
 function parseArgs(argv) {
   const debs = [];
   let out = path.join(root, 'src/catalog/builtin-units.json');
+  let userOut = path.join(root, 'src/catalog/builtin-user-units.json');
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--deb') debs.push(path.resolve(argv[++i]));
     else if (argv[i] === '--out') out = path.resolve(argv[++i]);
+    else if (argv[i] === '--user-out') userOut = path.resolve(argv[++i]);
     else throw new Error(`unknown argument ${argv[i]}`);
   }
-  return { debs, out };
+  return { debs, out, userOut };
 }
 
 const sh = (cmd, args) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
@@ -115,7 +142,7 @@ function installedVersion(pkg) {
 function installedFiles(pkg) {
   return sh('dpkg', ['-L', pkg])
     .split('\n')
-    .filter((p) => UNIT_DIRS.some((d) => p.startsWith(d + '/')))
+    .filter((p) => ALL_UNIT_DIRS.some((d) => p.startsWith(d + '/')))
     .map((p) => ({ installPath: p, realPath: p }));
 }
 
@@ -125,7 +152,7 @@ function debFiles(deb) {
   const pkg = sh('dpkg-deb', ['-f', deb, 'Package']).trim();
   const version = sh('dpkg-deb', ['-f', deb, 'Version']).trim();
   const files = [];
-  for (const d of UNIT_DIRS) {
+  for (const d of ALL_UNIT_DIRS) {
     const walk = (rel) => {
       const abs = path.join(dir, d, rel);
       for (const e of fs.readdirSync(abs, { withFileTypes: true })) {
@@ -147,7 +174,7 @@ function stripText(text) {
     .join('\n');
 }
 
-const { debs, out } = parseArgs(process.argv.slice(2));
+const { debs, out, userOut } = parseArgs(process.argv.slice(2));
 const packages = [];
 /** @type {{ installPath: string, realPath: string, pkg: string }[]} */
 const files = [];
@@ -172,91 +199,117 @@ packages.sort((a, b) => (a.name < b.name ? -1 : 1));
 const systemdVersion = packages.find((p) => p.name === 'systemd')?.version;
 if (!systemdVersion) throw new Error('systemd package not found');
 
-// Pass 1: regular unit files, alias symlinks, masked (/dev/null) symlinks, drop-ins.
-const units = new Map(); // name -> data
-const aliasOf = new Map(); // alias name -> canonical name
-const links = []; // { dir: 'sysinit.target', kind: 'wants'|'requires', unit: 'x.service' }
-const dropins = new Map(); // 'foo.service' -> [{ path, text }]
-const rel = (p) => UNIT_DIRS.map((d) => (p.startsWith(d + '/') ? p.slice(d.length + 1) : null)).find((x) => x !== null);
-for (const f of files) {
-  const r = rel(f.installPath);
-  const parts = r.split('/');
-  const st = fs.lstatSync(f.realPath);
-  if (parts.length === 1) {
-    if (st.isDirectory() || !UNIT_SUFFIX.test(r)) continue;
-    if (st.isSymbolicLink()) {
-      const target = fs.readlinkSync(f.realPath);
-      if (target === '/dev/null') units.set(r, { path: f.installPath, text: '', wants: [], requires: [], aliases: [], masked: true, package: f.pkg });
-      else aliasOf.set(r, path.posix.basename(target));
-      continue;
-    }
-    units.set(r, { path: f.installPath, text: stripText(fs.readFileSync(f.realPath, 'utf8')), wants: [], requires: [], aliases: [], package: f.pkg });
-  } else if (parts.length === 2) {
-    const m = /^(.+)\.(wants|requires|d)$/.exec(parts[0]);
-    if (!m || st.isDirectory()) continue;
-    if (m[2] === 'd') {
-      if (!parts[1].endsWith('.conf')) continue;
-      if (!dropins.has(m[1])) dropins.set(m[1], []);
-      dropins.get(m[1]).push({ path: f.installPath, text: stripText(fs.readFileSync(f.realPath, 'utf8')) });
-    } else links.push({ dir: m[1], kind: m[2], unit: parts[1] });
-  }
-}
-const canonical = (name) => {
-  const seen = new Set();
-  while (aliasOf.has(name) && !seen.has(name)) {
-    seen.add(name);
-    name = aliasOf.get(name);
-  }
-  return name;
-};
-for (const [alias] of aliasOf) {
-  const c = canonical(alias);
-  if (!units.has(c)) throw new Error(`alias ${alias} points at ${c}, which no package ships`);
-  units.get(c).aliases.push(alias);
-}
-// A .wants/ folder of an alias (runlevel3.target.wants/) belongs to the unit the alias names.
-for (const l of links) {
-  const owner = units.get(canonical(l.dir)) ?? units.get(l.dir);
-  if (!owner) throw new Error(`${l.dir}.${l.kind}/${l.unit}: no unit ${l.dir}`);
-  owner[l.kind].push(l.unit);
-}
-
 const sortedUnique = (xs) => [...new Set(xs)].sort();
-const unitsOut = {};
-for (const name of [...units.keys()].sort()) {
-  const u = units.get(name);
-  const o = { path: u.path, package: u.package, text: u.text, wants: sortedUnique(u.wants), requires: sortedUnique(u.requires), aliases: sortedUnique(u.aliases) };
-  if (u.masked) o.masked = true;
-  unitsOut[name] = o;
-}
-const dropinsOut = {};
-for (const name of [...dropins.keys()].sort()) dropinsOut[name] = dropins.get(name).sort((a, b) => (a.path < b.path ? -1 : 1));
 
-const known = (name) => units.has(name) || aliasOf.has(name);
-const special = {};
-for (const name of SPECIAL_252) {
-  if (known(name)) continue;
-  const why = SPECIAL_REASONS[name];
-  if (!why) throw new Error(`systemd.special(7) unit ${name} is not shipped here and has no reason in SPECIAL_REASONS`);
-  special[name] = why;
+/**
+ * The units, drop-ins and special units of one service manager, from the files under `dirs`.
+ * @param {string[]} dirs the unit folders of that manager (/lib/systemd/system …)
+ * @param {string[]} specialList the special(7) units of that manager
+ * @param {Record<string, string>} specialReasons why a special unit that is not shipped exists anyway
+ * @param {Record<string, string>} generated units that exist at run time without a shipped file
+ */
+function buildScope(dirs, specialList, specialReasons, generated) {
+  // Pass 1: regular unit files, alias symlinks, masked (/dev/null) symlinks, drop-ins.
+  const units = new Map(); // name -> data
+  const aliasOf = new Map(); // alias name -> canonical name
+  const links = []; // { dir: 'sysinit.target', kind: 'wants'|'requires', unit: 'x.service' }
+  const dropins = new Map(); // 'foo.service' -> [{ path, text }]
+  const rel = (p) => dirs.map((d) => (p.startsWith(d + '/') ? p.slice(d.length + 1) : null)).find((x) => x !== null);
+  for (const f of files) {
+    const r = rel(f.installPath);
+    if (r === undefined) continue; // a file of the other manager
+    const parts = r.split('/');
+    const st = fs.lstatSync(f.realPath);
+    if (parts.length === 1) {
+      if (st.isDirectory() || !UNIT_SUFFIX.test(r)) continue;
+      if (st.isSymbolicLink()) {
+        const target = fs.readlinkSync(f.realPath);
+        if (target === '/dev/null') units.set(r, { path: f.installPath, text: '', wants: [], requires: [], aliases: [], masked: true, package: f.pkg });
+        else aliasOf.set(r, path.posix.basename(target));
+        continue;
+      }
+      units.set(r, { path: f.installPath, text: stripText(fs.readFileSync(f.realPath, 'utf8')), wants: [], requires: [], aliases: [], package: f.pkg });
+    } else if (parts.length === 2) {
+      const m = /^(.+)\.(wants|requires|d)$/.exec(parts[0]);
+      if (!m || st.isDirectory()) continue;
+      if (m[2] === 'd') {
+        if (!parts[1].endsWith('.conf')) continue;
+        if (!dropins.has(m[1])) dropins.set(m[1], []);
+        dropins.get(m[1]).push({ path: f.installPath, text: stripText(fs.readFileSync(f.realPath, 'utf8')) });
+      } else links.push({ dir: m[1], kind: m[2], unit: parts[1] });
+    }
+  }
+  const canonical = (name) => {
+    const seen = new Set();
+    while (aliasOf.has(name) && !seen.has(name)) {
+      seen.add(name);
+      name = aliasOf.get(name);
+    }
+    return name;
+  };
+  for (const [alias] of aliasOf) {
+    const c = canonical(alias);
+    if (!units.has(c)) throw new Error(`alias ${alias} points at ${c}, which no package ships`);
+    units.get(c).aliases.push(alias);
+  }
+  // A .wants/ folder of an alias (runlevel3.target.wants/) belongs to the unit the alias names.
+  for (const l of links) {
+    const owner = units.get(canonical(l.dir)) ?? units.get(l.dir);
+    if (!owner) throw new Error(`${l.dir}.${l.kind}/${l.unit}: no unit ${l.dir}`);
+    owner[l.kind].push(l.unit);
+  }
+
+  const unitsOut = {};
+  for (const name of [...units.keys()].sort()) {
+    const u = units.get(name);
+    const o = { path: u.path, package: u.package, text: u.text, wants: sortedUnique(u.wants), requires: sortedUnique(u.requires), aliases: sortedUnique(u.aliases) };
+    if (u.masked) o.masked = true;
+    unitsOut[name] = o;
+  }
+  const dropinsOut = {};
+  for (const name of [...dropins.keys()].sort()) dropinsOut[name] = dropins.get(name).sort((a, b) => (a.path < b.path ? -1 : 1));
+
+  const known = (name) => units.has(name) || aliasOf.has(name);
+  const special = {};
+  for (const name of specialList) {
+    if (known(name)) continue;
+    const why = specialReasons[name];
+    if (!why) throw new Error(`systemd.special(7) unit ${name} is not shipped in ${dirs.join(' or ')} and has no reason`);
+    special[name] = why;
+  }
+  for (const [name, why] of Object.entries(generated)) if (!known(name)) special[name] = why;
+  const specialOut = {};
+  for (const k of Object.keys(special).sort()) specialOut[k] = special[k];
+  return { units: unitsOut, dropins: dropinsOut, special: specialOut };
 }
-for (const [name, why] of Object.entries(GENERATED)) if (!known(name)) special[name] = why;
-const specialOut = {};
-for (const k of Object.keys(special).sort()) specialOut[k] = special[k];
+
+const COMMENT =
+  'text: the unit file without comment and blank lines. wants/requires: the units linked from the shipped <name>.wants/ and <name>.requires/ folders (including those of its aliases); the Wants=/Requires= lines are in text. aliases: shipped symlinks naming this unit. masked: shipped as a symlink to /dev/null.';
+function write(file, doc) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(doc, null, 2) + '\n');
+  console.log(`wrote ${path.relative(process.cwd(), file) || file}: ${Object.keys(doc.units).length} units, ${Object.keys(doc.special).length} special`);
+}
+
+const system = buildScope(UNIT_DIRS, SPECIAL_252, SPECIAL_REASONS, GENERATED);
 const newerOut = {};
 for (const k of Object.keys(SPECIAL_NEWER).sort()) newerOut[k] = { since: SPECIAL_NEWER[k], source: `systemd.special(7): Added in version ${SPECIAL_NEWER[k]}.` };
-
-const doc = {
+write(out, {
   generatedBy: 'scripts/gen-builtin-units.mjs',
   systemdVersion,
   packages,
-  $comment: 'text: the unit file without comment and blank lines. wants/requires: the units linked from the shipped <name>.wants/ and <name>.requires/ folders (including those of its aliases); the Wants=/Requires= lines are in text. aliases: shipped symlinks naming this unit. masked: shipped as a symlink to /dev/null.',
-  units: unitsOut,
-  dropins: dropinsOut,
-  special: specialOut,
+  $comment: COMMENT,
+  ...system,
   specialSinceNewer: newerOut,
-};
-fs.mkdirSync(path.dirname(out), { recursive: true });
-fs.writeFileSync(out, JSON.stringify(doc, null, 2) + '\n');
+});
+
+const user = buildScope(USER_UNIT_DIRS, SPECIAL_USER_252, SPECIAL_USER_REASONS, USER_GENERATED);
+write(userOut, {
+  generatedBy: 'scripts/gen-builtin-units.mjs',
+  scope: 'user',
+  systemdVersion,
+  packages,
+  $comment: `Units of the per-user service manager (systemd --user) shipped under ${USER_UNIT_DIRS.join(' or ')} by the packages above. ${COMMENT} special: systemd.special(7) user units (and units the user manager has anyway) that no file of these packages provides.`,
+  ...user,
+});
 for (const d of cleanup) fs.rmSync(d, { recursive: true, force: true });
-console.log(`wrote ${path.relative(process.cwd(), out) || out}: ${Object.keys(unitsOut).length} units, ${Object.keys(specialOut).length} special`);

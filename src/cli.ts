@@ -17,6 +17,8 @@ export const EXIT_INTERNAL = 3;
 
 const FORMATS = ['full', 'concise', 'json', 'sarif', 'github'] as const;
 
+class UsageError extends Error {}
+
 export interface CliIO {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
@@ -95,7 +97,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
           code = EXIT_USAGE;
           return;
         }
-        io.stdout(`# ${r.meta.id} (${r.meta.severity}, ${r.meta.category})\n\n${r.meta.summary}.\n${r.meta.docs.replace(/^\n/, '\n')}`);
+        const { renderRuleDoc } = await import('./engine/docs.js');
+        io.stdout(renderRuleDoc(r.meta));
       },
     )
     .strict()
@@ -104,18 +107,21 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .exitProcess(false)
     .fail((msg, err) => {
       if (err) throw err;
-      usageError = msg;
+      throw new UsageError(msg);
     })
     .wrap(null);
   try {
     await parser.parseAsync();
   } catch (e) {
-    if (e instanceof ConfigError) {
+    if (e instanceof UsageError) usageError = e.message;
+    else if (e instanceof ConfigError) {
       io.stderr(`unitlint: ${e.message}\n`);
       return EXIT_USAGE;
     }
-    io.stderr(`unitlint: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    return EXIT_INTERNAL;
+    else {
+      io.stderr(`unitlint: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      return EXIT_INTERNAL;
+    }
   }
   if (usageError) {
     io.stderr(`unitlint: ${usageError}\nRun \`unitlint --help\` for usage.\n`);

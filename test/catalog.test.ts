@@ -123,6 +123,91 @@ describe('builtin units', () => {
   });
 });
 
+describe('builtin user units (per-user service manager)', () => {
+  const userUnit = (name: string) => builtinUnits('user').find((u) => u.name === name);
+  const known = (name: string) => userUnit(name) !== undefined || specialUnitReason(name, 'user') !== undefined;
+  const knownUnits = fs.existsSync(path.join(root, 'src/catalog/known-units.json'))
+    ? (JSON.parse(fs.readFileSync(path.join(root, 'src/catalog/known-units.json'), 'utf8')) as { units: string[]; userUnits?: string[] })
+    : undefined;
+
+  it('are sorted, shipped under systemd/user, and are not the system units', () => {
+    const names = builtinUnits('user').map((u) => u.name);
+    expect(names).toEqual([...names].sort());
+    expect(names).toEqual(expect.arrayContaining(['default.target', 'basic.target', 'sockets.target', 'timers.target', 'paths.target']));
+    expect(names).toEqual(expect.arrayContaining(['app.slice', 'session.slice', 'background.slice', 'systemd-tmpfiles-setup.service']));
+    for (const u of builtinUnits('user')) expect(u.path).toMatch(/^\/(usr\/)?lib\/systemd\/user\/[^/]+$/);
+    expect(names).not.toContain('sysinit.target');
+    expect(names).not.toContain('multi-user.target');
+  });
+
+  it('keep the user basic.target and default.target, which differ from the system ones', () => {
+    const basic = userUnit('basic.target')!;
+    expect(basic.text).not.toMatch(/sysinit\.target/);
+    expect(lines(basic.text, 'Wants')).toEqual(expect.arrayContaining(['sockets.target', 'timers.target', 'paths.target']));
+    expect(unit('basic.target')!.text).toMatch(/sysinit\.target/);
+    // default.target is a real unit in the user manager, not an alias of graphical.target
+    expect(lines(userUnit('default.target')!.text, 'Requires')).toContain('basic.target');
+    expect(userUnit('graphical.target')).toBeUndefined();
+  });
+
+  it('know the special(7) user units, shipped or not', () => {
+    for (const n of ['default.target', 'exit.target', 'shutdown.target', 'sockets.target', 'timers.target', 'paths.target',
+      'bluetooth.target', 'printer.target', 'smartcard.target', 'sound.target', 'graphical-session.target',
+      'graphical-session-pre.target', 'xdg-desktop-autostart.target', '-.slice', 'app.slice', 'background.slice', 'session.slice'])
+      expect(known(n), n).toBe(true);
+    expect(specialUnitReason('-.slice', 'user')).toMatch(/user manager/);
+    expect(specialUnitReason('init.scope', 'user')).toBeDefined();
+    expect(specialUnitReason('sysinit.target', 'user')).toBeUndefined();
+    expect(specialUnitReason('system.slice', 'user')).toBeUndefined();
+    expect(known('sysinit.target')).toBe(false);
+  });
+
+  it('know units of other Debian packages for the user manager', () => {
+    const listed = knownUnits?.userUnits?.includes('org.gnome.SettingsDaemon.Power.target') ?? false;
+    expect(isKnownDistroUnit('org.gnome.SettingsDaemon.Power.target', 'user')).toBe(listed);
+    expect(isKnownDistroUnit('org.gnome.SettingsDaemon.Power.target')).toBe(knownUnits?.units.includes('org.gnome.SettingsDaemon.Power.target') ?? false);
+    expect(isKnownDistroUnit('dbus.socket', 'user')).toBe(knownUnits?.userUnits?.includes('dbus.socket') ?? false);
+    expect(isKnownDistroUnit('networking.service', 'user')).toBe(false);
+    expect(isKnownDistroUnit('no-such-unit-anywhere.service', 'user')).toBe(false);
+  });
+
+  it('leave the system scope as the default', () => {
+    expect(builtinUnits('system')).toEqual(builtinUnits());
+    expect(specialUnitReason('app.slice', 'system')).toBe(specialUnitReason('app.slice'));
+    expect(specialUnitReason('-.slice')).toMatch(/PID 1/);
+    expect(isKnownDistroUnit('networking.service', 'system')).toBe(isKnownDistroUnit('networking.service'));
+  });
+});
+
+describe('gen-builtin-units.mjs', () => {
+  const deb = '/tmp/debs252/udev_252.38-1~deb12u1_amd64.deb';
+  const canRun = (() => {
+    try {
+      execFileSync('dpkg-query', ['-W', 'systemd'], { stdio: 'ignore' });
+      return fs.existsSync(deb);
+    } catch {
+      return false;
+    }
+  })();
+
+  it.skipIf(!canRun)('is deterministic and matches the committed builtin-units.json and builtin-user-units.json', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unitlint-builtin-'));
+    try {
+      const args = (tag: string) => [path.join(root, 'scripts/gen-builtin-units.mjs'), '--deb', deb, '--out', path.join(dir, `${tag}-system.json`), '--user-out', path.join(dir, `${tag}-user.json`)];
+      execFileSync(process.execPath, args('a'), { stdio: 'ignore' });
+      execFileSync(process.execPath, args('b'), { stdio: 'ignore' });
+      for (const scope of ['system', 'user']) {
+        const out = fs.readFileSync(path.join(dir, `a-${scope}.json`), 'utf8');
+        expect(fs.readFileSync(path.join(dir, `b-${scope}.json`), 'utf8')).toBe(out);
+        const committed = scope === 'system' ? 'builtin-units.json' : 'builtin-user-units.json';
+        expect(out).toBe(fs.readFileSync(path.join(root, 'src/catalog', committed), 'utf8'));
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('gen-catalog.mjs', () => {
   it('is deterministic and matches the committed directives.json', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unitlint-catalog-'));

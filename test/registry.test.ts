@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRules, rulesDir } from '../src/engine/registry.js';
+import { renderRuleDoc } from '../src/engine/docs.js';
 import { fixtureNames, readSpec } from './helpers.js';
 
 /** Public contract: these ids must never change. */
@@ -37,6 +38,15 @@ describe('rule registry', () => {
   it('has a fixture that produces each rule', async () => {
     const produced = new Set(fixtureNames().flatMap((n) => readSpec(n).findings.map((f) => f.rule)));
     for (const r of await loadRules()) expect(produced.has(r.meta.id), `no fixture produces ${r.meta.id}`).toBe(true);
+  });
+
+  it('has an up-to-date page in docs/rules/ (run `npm run docs` after changing a rule)', async () => {
+    const dir = path.resolve(import.meta.dirname, '../docs/rules');
+    for (const r of await loadRules()) {
+      const file = path.join(dir, `${r.meta.id}.md`);
+      expect(fs.existsSync(file), `docs/rules/${r.meta.id}.md is missing`).toBe(true);
+      expect(fs.readFileSync(file, 'utf8'), `docs/rules/${r.meta.id}.md is stale`).toBe(renderRuleDoc(r.meta));
+    }
   });
 
   it('has no fixture folder without expect.json', () => {

@@ -5,9 +5,14 @@
  *
  * - directives.json    scripts/gen-catalog.mjs        (systemd 252 dump + later additions/removals)
  * - builtin-units.json scripts/gen-builtin-units.mjs  (unit files of Debian 12's systemd packages)
- * - known-units.json   scripts/gen-known-units.mjs    (optional: unit names any Debian package ships)
+ * - builtin-user-units.json  scripts/gen-builtin-units.mjs  (the same for the per-user service manager)
+ * - known-units.json   scripts/gen-known-units.mjs    (optional: unit names any Debian package ships, for the
+ *                      system manager in `units` and the per-user manager in `userUnits`)
  */
 import fs from 'node:fs';
+
+/** Which service manager a unit belongs to: PID 1 ('system') or `systemd --user` ('user'). */
+export type CatalogScope = 'system' | 'user';
 
 export interface DirectiveInfo {
   section: string;
@@ -53,6 +58,8 @@ interface BuiltinUnitsFile {
 }
 interface KnownUnitsFile {
   units: string[];
+  /** Absent in files generated before the user scope existed. */
+  userUnits?: string[];
 }
 
 function readJson<T>(name: string): T {
@@ -64,22 +71,24 @@ function directives(): DirectivesFile {
   return (directivesCache ??= readJson<DirectivesFile>('directives.json'));
 }
 
-let builtinCache: BuiltinUnitsFile | undefined;
-function builtin(): BuiltinUnitsFile {
-  return (builtinCache ??= readJson<BuiltinUnitsFile>('builtin-units.json'));
+const BUILTIN_FILES: Record<CatalogScope, string> = { system: 'builtin-units.json', user: 'builtin-user-units.json' };
+const builtinCache: Partial<Record<CatalogScope, BuiltinUnitsFile>> = {};
+function builtin(scope: CatalogScope): BuiltinUnitsFile {
+  return (builtinCache[scope] ??= readJson<BuiltinUnitsFile>(BUILTIN_FILES[scope]));
 }
 
-let knownCache: Set<string> | null | undefined;
-function known(): Set<string> | null {
+let knownCache: Record<CatalogScope, Set<string>> | null | undefined;
+function known(scope: CatalogScope): Set<string> | null {
   if (knownCache === undefined) {
     try {
-      knownCache = new Set(readJson<KnownUnitsFile>('known-units.json').units);
+      const f = readJson<KnownUnitsFile>('known-units.json');
+      knownCache = { system: new Set(f.units), user: new Set(f.userUnits ?? []) };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       knownCache = null;
     }
   }
-  return knownCache;
+  return knownCache === null ? null : knownCache[scope];
 }
 
 const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
@@ -129,12 +138,16 @@ export function valueInfo(section: string, key: string, value: string): { since:
   return v ? { since: v.since } : undefined;
 }
 
-let builtinList: BuiltinUnitData[] | undefined;
-/** The unit files shipped by systemd's Debian packages, sorted by name. */
-export function builtinUnits(): BuiltinUnitData[] {
+const builtinLists: Partial<Record<CatalogScope, BuiltinUnitData[]>> = {};
+/**
+ * The unit files shipped by systemd's Debian packages, sorted by name: those of the system manager
+ * (/lib/systemd/system) or, with 'user', those of the per-user manager (/usr/lib/systemd/user).
+ */
+export function builtinUnits(scope: CatalogScope = 'system'): BuiltinUnitData[] {
+  let builtinList = builtinLists[scope];
   if (!builtinList) {
-    const units = builtin().units;
-    builtinList = Object.keys(units)
+    const units = builtin(scope).units;
+    builtinList = builtinLists[scope] = Object.keys(units)
       .sort()
       .map((name) => {
         const u = units[name];
@@ -146,16 +159,20 @@ export function builtinUnits(): BuiltinUnitData[] {
 
 /**
  * Why a unit exists without a shipped file: systemd.special(7) units that PID 1, another package or the
- * user manager provides (-.slice, init.scope, dbus.service, …), and units generators create.
+ * user manager provides (-.slice, init.scope, dbus.service, …), and units generators create. With 'user',
+ * the same for the per-user manager (-.slice, init.scope, dbus.socket from dbus-user-session, …).
  */
-export function specialUnitReason(name: string): string | undefined {
-  const s = builtin().special;
+export function specialUnitReason(name: string, scope: CatalogScope = 'system'): string | undefined {
+  const s = builtin(scope).special;
   return has(s, name) ? s[name] : undefined;
 }
 
-/** Whether any Debian package ships a unit file of that name (known-units.json); false if that file is absent. */
-export function isKnownDistroUnit(name: string): boolean {
-  return known()?.has(name) ?? false;
+/**
+ * Whether any Debian package ships a unit file of that name (known-units.json) for that manager:
+ * /lib/systemd/system for 'system', /usr/lib/systemd/user for 'user'. False if that file is absent.
+ */
+export function isKnownDistroUnit(name: string, scope: CatalogScope = 'system'): boolean {
+  return known(scope)?.has(name) ?? false;
 }
 
 /** The systemd version the catalog's `since: null` refers to. */

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import type { Finding, Location, RuleMeta } from '../types.js';
-import { loadProject, type Project } from '../model/load.js';
+import { loadProjects, type Project } from '../model/load.js';
 import { buildGraph, type BootGraph } from '../graph/build.js';
 import { loadRules } from './registry.js';
 import type { ReportSpec, RuleContext } from './rule.js';
@@ -35,8 +35,11 @@ export interface LintResult {
   config: Config;
   /** Rules that threw (an internal error: the CLI exits 3). */
   failures: RuleFailure[];
+  /** The system manager's project and graph. */
   project: Project;
   graph: BootGraph;
+  /** Every service manager's project (system first, then user units if any) with its graph. */
+  projects: { project: Project; graph: BootGraph }[];
 }
 
 export const UNUSED_SUPPRESSION = 'unused-suppression';
@@ -52,13 +55,12 @@ export async function lint(opts: LintOptions = {}): Promise<LintResult> {
     config = file ? await loadConfigFile(file, ids) : defaultConfig();
   }
   const roots = (opts.paths?.length ? opts.paths : ['.']).map((p) => path.resolve(cwd, p));
-  const project = loadProject(roots, { cwd, ignore: config.ignore });
-  const graph = buildGraph(project);
+  const projects = loadProjects(roots, { cwd, ignore: config.ignore }).map((project) => ({ project, graph: buildGraph(project) }));
 
   const raw: Finding[] = [];
   const failures: RuleFailure[] = [];
   const where = (loc: Location | undefined) => (loc ? `${displayPath(loc.file, cwd)}:${loc.line}` : '?');
-  for (const rule of rules) {
+  for (const { project, graph } of projects) for (const rule of rules) {
     const setting = config.rules[rule.meta.id];
     if (setting === 'off' || rule.meta.id === UNUSED_SUPPRESSION) continue;
     const ctx: RuleContext = {
@@ -86,7 +88,7 @@ export async function lint(opts: LintOptions = {}): Promise<LintResult> {
     }
   }
 
-  const sups = collectSuppressions(project);
+  const sups = projects.flatMap(({ project }) => collectSuppressions(project));
   let findings = applySuppressions(raw, sups);
   const unusedSetting = config.rules[UNUSED_SUPPRESSION];
   const unusedRule = rules.find((r) => r.meta.id === UNUSED_SUPPRESSION);
@@ -117,11 +119,12 @@ export async function lint(opts: LintOptions = {}): Promise<LintResult> {
   findings = findings.map((f) => relativize(f, cwd));
   findings.sort(compareFindings);
   const stats: RunStats = {
-    files: project.files.length,
-    units: project.inputUnits().length,
+    files: projects.reduce((n, p) => n + p.project.files.length, 0),
+    units: projects.reduce((n, p) => n + p.project.inputUnits().length, 0),
     durationMs: Math.round(performance.now() - t0),
   };
-  return { findings, stats, rules: rules.map((r) => r.meta), config, failures, project, graph };
+  const { project, graph } = projects[0];
+  return { findings, stats, rules: rules.map((r) => r.meta), config, failures, project, graph, projects };
 }
 
 /** Paths relative to cwd with POSIX separators; virtual paths (systemd:…) stay as they are. */

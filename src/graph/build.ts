@@ -236,8 +236,9 @@ export function buildGraph(project: Project): BootGraph {
     for (const e of g.depsFrom(t.name)) {
       if (!TARGET_DEFAULT_KINDS.has(e.kind) || seen.has(e.to)) continue;
       seen.add(e.to);
+      // A unit the input does not define is assumed to exist on the host with the usual defaults.
       const other = project.units.get(e.to);
-      if (!isActive(other) || !defaultDependencies(other!)) continue;
+      if (other && (!isActive(other) || !defaultDependencies(other))) continue;
       if (g.hasDirectOrder(t.name, e.to)) continue; // "Don't create loops"
       const how = e.prov.directive.startsWith('WantedBy=') || e.prov.directive.startsWith('RequiredBy=') || e.prov.directive.startsWith('UpheldBy=')
         ? `${e.prov.directive} in ${e.to}` : e.prov.directive;
@@ -266,6 +267,8 @@ function installNameOf(u: Unit, _project: Project): string | undefined {
 
 function addImplicit(g: BootGraph, u: Unit, project: Project, canon: (n: string) => string): void {
   const dd = defaultDependencies(u);
+  // The per-user manager adds fewer implicit dependencies (no sysinit.target, journal, tmpfiles, slices).
+  const system = project.scope !== 'user';
   const loc = sectionHeaderLocation(u);
   const ddAt = u.get('Unit', 'DefaultDependencies');
   const why = (what: string) => `DefaultDependencies=yes (the default for ${u.type} units) gives ${u.name} ${what}`;
@@ -278,6 +281,7 @@ function addImplicit(g: BootGraph, u: Unit, project: Project, canon: (n: string)
     g.addDep('conflicts', u.name, 'shutdown.target', imp('Conflicts=shutdown.target', why('Conflicts=shutdown.target')));
   };
   const sysinit = () => {
+    if (!system) return;
     g.addOrder(sys, u.name, imp(`After=${sys}`, why(`After=${sys}`)));
     g.addDep('requires', u.name, sys, imp(`Requires=${sys}`, why(`Requires=${sys}`)));
   };
@@ -317,8 +321,13 @@ function addImplicit(g: BootGraph, u: Unit, project: Project, canon: (n: string)
     }
   }
 
-  // Exec context: PrivateTmp=, journal logging, mounts for paths.
-  if (EXEC_TYPES.has(u.type)) {
+  // Exec context: PrivateTmp=, state/cache/log directories, journal logging (system manager only).
+  if (system && EXEC_TYPES.has(u.type)) {
+    const execSec = u.type === 'service' ? 'Service' : cap(u.type);
+    const dirs = ['StateDirectory', 'CacheDirectory', 'LogsDirectory'].map((k) => u.get(execSec, k)).find((v) => v !== undefined);
+    if (dirs) {
+      g.addOrder('systemd-remount-fs.service', u.name, { unit: u.name, directive: 'After=systemd-remount-fs.service', location: assignmentLocation(dirs.at), implicit: `${dirs.at.key}= needs a writable /var, so systemd orders the unit after systemd-remount-fs.service` });
+    }
     const pt = u.get(u.type === 'service' ? 'Service' : cap(u.type), 'PrivateTmp');
     if (pt && truthy(pt)) {
       g.addOrder('systemd-tmpfiles-setup.service', u.name, { unit: u.name, directive: 'After=systemd-tmpfiles-setup.service', location: assignmentLocation(pt.at), implicit: 'PrivateTmp=yes orders the unit after systemd-tmpfiles-setup.service' });
@@ -333,7 +342,7 @@ function addImplicit(g: BootGraph, u: Unit, project: Project, canon: (n: string)
   }
 
   // Slices: every unit with a cgroup runs in one and is ordered after it.
-  if (CGROUP_TYPES.has(u.type)) {
+  if (system && CGROUP_TYPES.has(u.type)) {
     const sl = u.get(u.type === 'service' ? 'Service' : cap(u.type), 'Slice');
     const slice = sl ? sl.value : 'system.slice';
     const p: Provenance = sl
@@ -359,7 +368,7 @@ function addImplicit(g: BootGraph, u: Unit, project: Project, canon: (n: string)
       sysinit();
       g.addOrder(u.name, 'timers.target', imp('Before=timers.target', why('Before=timers.target')));
       const cal = u.list('Timer', 'OnCalendar');
-      if (cal.length) {
+      if (system && cal.length) {
         for (const t of ['time-set.target', 'time-sync.target']) {
           g.addOrder(t, u.name, { unit: u.name, directive: `After=${t}`, location: assignmentLocation(cal[0].at), implicit: `a timer with OnCalendar= and DefaultDependencies=yes is ordered after ${t}` });
         }

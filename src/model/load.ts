@@ -33,7 +33,11 @@ export interface InputFile {
   units: string[];
 }
 
+export type Scope = 'system' | 'user';
+
 export interface Project {
+  /** The service manager the units belong to: the system manager, or a per-user manager. */
+  scope: Scope;
   cwd: string;
   roots: string[];
   files: InputFile[];
@@ -50,6 +54,7 @@ export interface Project {
 
 export interface LoadOptions {
   cwd: string;
+  scope?: Scope;
   ignore: string[];
   /** Include systemd's own units (default true). Tests of the parser may turn it off. */
   builtins?: boolean;
@@ -73,9 +78,38 @@ export function fileLocation(file: string, line = 1): Location {
   return { file, line, column: 1, endLine: line, endColumn: 1 };
 }
 
-export function loadProject(roots: string[], opts: LoadOptions): Project {
+/** Units of the per-user service manager live under …/systemd/user/ (or ~/.config/systemd/user/). */
+export function scopeOf(p: string): Scope {
+  return /(^|\/)systemd\/user(\/|$)/.test(p.split(path.sep).join('/')) ? 'user' : 'system';
+}
+
+/**
+ * Loads the input as one project per service manager: the system manager's units, and (when the
+ * input has any) the per-user manager's units, which form a separate graph with their own built-ins.
+ */
+export function loadProjects(roots: string[], opts: LoadOptions): Project[] {
   const { entries, problems: discoverProblems } = discover(roots.length ? roots : ['.'], UNIT_GLOBS, { ignore: opts.ignore });
-  return buildProject(entries, discoverProblems.map((p) => ({ location: fileLocation(p.path), message: p.message })), roots, opts);
+  const problems = discoverProblems.map((p) => ({ location: fileLocation(p.path), message: p.message }));
+  const user = entries.filter((e) => scopeOf(e.path) === 'user');
+  const system = entries.filter((e) => scopeOf(e.path) === 'system');
+  const out = [buildProject(system, problems, roots, { ...opts, scope: 'system' })];
+  if (user.length) out.push(buildProject(user, [], roots, { ...opts, scope: 'user' }));
+  return out;
+}
+
+/** The system-manager project only (tests and tools that do not care about user units). */
+export function loadProject(roots: string[], opts: LoadOptions): Project {
+  return loadProjects(roots, opts)[0];
+}
+
+/**
+ * Files with a unit suffix that are not systemd units: D-Bus activation files
+ * (…/dbus-1/…/*.service with a [D-BUS Service] section) and XML service definitions (Avahi).
+ */
+function notAUnitFile(p: string, text: string): boolean {
+  if (/(^|\/)dbus-1\//.test(p.split(path.sep).join('/'))) return true;
+  const t = text.replace(/^\uFEFF/, '').trimStart();
+  return t.startsWith('<') || /^\s*\[D-BUS Service\]\s*$/m.test(text);
 }
 
 interface Candidate {
@@ -132,12 +166,14 @@ export function buildProject(entries: DiscoveredEntry[], problems: LoadProblem[]
   const units = new Map<string, Unit>();
   const aliasOf = new Map<string, string>();
 
-  const parseFile = (p: string, role: 'fragment' | 'dropin', unitName: string): ParsedUnitFile | undefined => {
+  const NOT_A_UNIT = 'not-a-unit' as const;
+  const parseFile = (p: string, role: 'fragment' | 'dropin', unitName: string): ParsedUnitFile | undefined | typeof NOT_A_UNIT => {
     const r = readTextFile(p);
     if (!r.ok) {
       problems.push({ location: fileLocation(p), message: `${path.basename(p)}: ${r.message}; skipped.`, unit: unitName });
       return undefined;
     }
+    if (role === 'fragment' && notAUnitFile(p, r.text)) return NOT_A_UNIT;
     const parsed = parseUnitText(p, r.text);
     files.push({ path: p, role, parsed, units: [unitName] });
     for (const d of parsed.diagnostics) {
@@ -150,8 +186,16 @@ export function buildProject(entries: DiscoveredEntry[], problems: LoadProblem[]
   for (const name of [...fragments.keys()].sort()) {
     const cands = fragments.get(name)!;
     cands.sort((a, b) => systemDirPriority(b.entry.path) - systemDirPriority(a.entry.path) || (a.entry.path < b.entry.path ? -1 : 1));
-    const chosen = cands[0];
-    const parsed = parseFile(chosen.entry.path, 'fragment', name);
+    let chosen: Candidate | undefined;
+    let parsed: ParsedUnitFile | undefined;
+    for (const c of cands) {
+      const r = parseFile(c.entry.path, 'fragment', name);
+      if (r === NOT_A_UNIT) continue; // a D-Bus activation file or XML that happens to end in .service
+      chosen = c;
+      parsed = r;
+      break;
+    }
+    if (!chosen) continue;
     const pn = parseUnitName(name)!;
     const u = new Unit(name, pn.type, 'input');
     u.instance = pn.instance;
@@ -165,8 +209,9 @@ export function buildProject(entries: DiscoveredEntry[], problems: LoadProblem[]
   }
 
   // systemd's own units, unless the input overrides them.
+  const scope: Scope = opts.scope ?? 'system';
   if (opts.builtins !== false) {
-    for (const b of builtinUnits()) {
+    for (const b of builtinUnits(scope)) {
       if (units.has(b.name)) continue;
       const pn = parseUnitName(b.name);
       if (!pn) continue;
@@ -264,7 +309,7 @@ export function buildProject(entries: DiscoveredEntry[], problems: LoadProblem[]
       let src = dropinCache.get(e.path);
       if (!src) {
         const parsed = parseFile(e.path, 'dropin', u.name);
-        if (!parsed) continue;
+        if (!parsed || parsed === NOT_A_UNIT) continue;
         src = { file: e.path, parsed, kind: 'dropin', builtin: false };
         dropinCache.set(e.path, src);
       } else {
@@ -340,6 +385,7 @@ export function buildProject(entries: DiscoveredEntry[], problems: LoadProblem[]
   const resolve = (name: string): Unit | undefined => units.get(canonical(name)) ?? instantiate(canonical(name));
 
   return {
+    scope,
     cwd: opts.cwd,
     roots,
     files,

@@ -90,6 +90,15 @@ export function discover(
         problems.push({ path: p, message: `cannot read link: ${(err as NodeJS.ErrnoException).code ?? String(err)}` });
         return;
       }
+      try {
+        fs.statSync(p);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ELOOP') {
+          problems.push({ path: p, message: `${path.basename(p)}: symbolic link loop (${e.linkTarget} leads back to itself); skipped` });
+          return;
+        }
+        // dangling links are normal in a repository (they point into the host's /lib/systemd/system)
+      }
     }
     entries.push(e);
   }
