@@ -1,23 +1,25 @@
 #!/usr/bin/env node
 // Benchmark: unitlint vs `systemd-analyze verify --man=no` on the same unit files.
 //
-// Usage: node bench/run.mjs [--quick] [--json FILE] [--corpus DIR] [--no-verify]
+// Usage: node bench/run.mjs [--quick] [--json FILE] [--corpus DIR] [--no-verify] [--verify-arg ARG]...
 //   --quick       1 run of each tool per input (smoke test) instead of 1 warm-up + 5 (unitlint) / 3 (verify)
 //   --json FILE   also write the raw numbers (every sample) to FILE
 //   --corpus DIR  the Debian corpus (default /tmp/corpus/units; build it with
 //                 /work/shared/corpus/make-debian-corpus.sh /tmp/corpus); skipped with a note when absent
 //   --no-verify   time unitlint only
-//   --verify-arg A  extra argument for systemd-analyze verify (repeatable), e.g. --verify-arg --recursive-errors=no
+//   --verify-arg ARG  extra argument for systemd-analyze verify (repeatable), e.g. --verify-arg --recursive-errors=no
 //
 // Inputs live in os.tmpdir()/unitlint-bench and are reused: an empty folder (start-up baseline), and
 // synthetic trees of 300 and 3000 services written by ../shared/bench/gen-units.py.
 // unitlint: `bin/unitlint check DIR --format json`, wall time of the whole process, median of 5 runs
-// after 1 warm-up; the warm-up runs under `/usr/bin/time -f %M` for the peak RSS; the JSON gives
-// stats.durationMs (in-process time of lint()).
+// after 1 warm-up; every run is under `/usr/bin/time -f '%U %S %M'` (~0.5 ms) for CPU time and peak RSS
+// (median reported); the JSON gives stats.durationMs (in-process time of lint()).
 // verify: `systemd-analyze verify --man=no FILE...` with every unit file of the tree (not drop-ins, which
 // verify finds itself: it adds the folder of each argument to the unit search path). Argument lists
 // longer than ARG_CHUNK bytes are split; each chunk then gets every folder through SYSTEMD_UNIT_PATH
 // and the times are summed. Median of 3 runs, each under /usr/bin/time for the peak RSS.
+// The run also records the build (git HEAD, a hash of dist/) and how much CPU other work took meanwhile.
+// UNITLINT_BENCH_ARG_CHUNK=BYTES forces smaller verify chunks (to test chunking).
 // Exit status: 0 unless something really failed (a tool crashed, bad JSON, generator error); never for "slow".
 
 import { spawnSync } from 'node:child_process';
@@ -80,21 +82,30 @@ const TIME_BIN = (() => {
 })();
 const RSS_FILE = path.join(WORK, `.rss-${process.pid}`);
 
-/** Runs cmd (optionally under /usr/bin/time) and returns { ms, status, signal, stdout, stderr, rssKB }. */
-function timed(cmd, args, { cwd = WORK, env = process.env, rss = false, timeout } = {}) {
-  const useTime = rss && TIME_BIN;
-  const [c, a] = useTime ? [TIME_BIN, ['-f', '%M', '-o', RSS_FILE, cmd, ...args]] : [cmd, args];
+/** Every child's user+sys CPU time, to tell our load from other work on the machine. */
+let childCpuMs = 0;
+
+/**
+ * Runs cmd under /usr/bin/time (when present: its overhead is ~0.5 ms) and returns
+ * { ms, cpuMs, rssKB, status, signal, stdout, stderr }: wall time, user+sys CPU time, peak RSS.
+ */
+function timed(cmd, args, { cwd = WORK, env = process.env, timeout } = {}) {
+  const [c, a] = TIME_BIN ? [TIME_BIN, ['-f', '%U %S %M', '-o', RSS_FILE, cmd, ...args]] : [cmd, args];
   const t0 = performance.now();
   const r = spawnSync(c, a, { cwd, env, encoding: 'utf8', maxBuffer: 1 << 30, timeout });
   const ms = performance.now() - t0;
   if (r.error) return { ms, error: r.error, status: null, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
   let rssKB = null;
-  if (useTime) {
-    // /usr/bin/time -o writes "Command exited with non-zero status N" before the number when N != 0.
+  let cpuMs = null;
+  if (TIME_BIN) {
+    // /usr/bin/time -o writes "Command exited with non-zero status N" before the numbers when N != 0.
     const lines = fs.readFileSync(RSS_FILE, 'utf8').trim().split('\n');
-    rssKB = Number(lines[lines.length - 1]) || null;
+    const [u, sy, m] = lines[lines.length - 1].split(' ').map(Number);
+    rssKB = m || null;
+    cpuMs = Number.isFinite(u + sy) ? (u + sy) * 1000 : null;
+    if (cpuMs != null) childCpuMs += cpuMs;
   }
-  return { ms, status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, rssKB };
+  return { ms, cpuMs, status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, rssKB };
 }
 
 /** Unit files of a tree: regular files with a unit suffix, outside drop-in / .wants folders. */
@@ -142,8 +153,8 @@ function prepareInputs() {
 // ---------- unitlint ----------
 function runUnitlint(input) {
   const args = ['check', input.dir, '--format', 'json'];
-  const once = (rss) => {
-    const r = timed(BIN, args, { rss });
+  const once = () => {
+    const r = timed(BIN, args);
     if (r.error || r.signal || (r.status !== 0 && r.status !== 1)) {
       fail(`unitlint failed on ${input.name} (status ${r.status}, signal ${r.signal}): ${r.error ?? r.stderr.slice(0, 2000)}`);
     }
@@ -153,25 +164,23 @@ function runUnitlint(input) {
     } catch (e) {
       fail(`unitlint printed no valid JSON on ${input.name}: ${e.message}`);
     }
-    return { ms: r.ms, rssKB: r.rssKB, inProcMs: j.stats.durationMs, files: j.stats.files, units: j.stats.units, findings: j.findings.length, status: r.status };
+    return { ms: r.ms, cpuMs: r.cpuMs, rssKB: r.rssKB, inProcMs: j.stats.durationMs, files: j.stats.files, units: j.stats.units, findings: j.findings.length, status: r.status };
   };
-  // The warm-up doubles as the RSS measurement (so the timed runs carry no /usr/bin/time); with
-  // --quick there is no warm-up and the single timed run is measured under /usr/bin/time instead.
   const warm = [];
-  for (let i = 0; i < UL_WARMUP; i++) warm.push(once(true));
+  for (let i = 0; i < UL_WARMUP; i++) warm.push(once());
   const runs = [];
-  for (let i = 0; i < UL_RUNS; i++) runs.push(once(UL_WARMUP === 0 && i === 0));
+  for (let i = 0; i < UL_RUNS; i++) runs.push(once());
   const last = runs[runs.length - 1];
-  const rssKB = [...warm, ...runs].map((r) => r.rssKB).find((x) => x != null) ?? null;
   return {
     wallMs: median(runs.map((r) => r.ms)),
     inProcMs: median(runs.map((r) => r.inProcMs)),
-    rssKB,
+    cpuMs: median(runs.map((r) => r.cpuMs ?? NaN).filter(Number.isFinite)),
+    rssKB: median(runs.map((r) => r.rssKB ?? NaN).filter(Number.isFinite)),
     units: last.units,
     files: last.files,
     findings: last.findings,
     exitStatus: last.status,
-    samples: { wallMs: runs.map((r) => r.ms), inProcMs: runs.map((r) => r.inProcMs), warmupWallMs: warm.map((r) => r.ms) },
+    samples: { wallMs: runs.map((r) => r.ms), inProcMs: runs.map((r) => r.inProcMs), cpuMs: runs.map((r) => r.cpuMs), rssKB: runs.map((r) => r.rssKB), warmupWallMs: warm.map((r) => r.ms) },
   };
 }
 
@@ -210,35 +219,38 @@ function runVerify(input) {
   const runs = [];
   for (let i = 0; i < VERIFY_RUNS; i++) {
     let ms = 0;
+    let cpuMs = 0;
     let rssKB = null;
     let messages = 0;
     let loadErrors = [];
     let status = 0;
     for (const c of chunks) {
-      const r = timed('systemd-analyze', ['verify', '--man=no', ...opt.verifyArgs, ...c], { env, rss: true, timeout: VERIFY_TIMEOUT_MS });
+      const r = timed('systemd-analyze', ['verify', '--man=no', ...opt.verifyArgs, ...c], { env, timeout: VERIFY_TIMEOUT_MS });
       if (r.error?.code === 'ENOENT') return { skipped: 'systemd-analyze not installed' };
       if (r.error || r.signal) {
         return { failed: `systemd-analyze ${r.signal ? `killed by ${r.signal}` : r.error.message}${r.error?.code === 'ETIMEDOUT' ? ` (timeout ${VERIFY_TIMEOUT_MS / 1000} s)` : ''}` };
       }
       ms += r.ms;
+      cpuMs += r.cpuMs ?? 0;
       rssKB = Math.max(rssKB ?? 0, r.rssKB ?? 0) || null;
       status = Math.max(status, r.status);
       const lines = (r.stdout + r.stderr).split('\n').filter(Boolean);
       messages += lines.length;
       loadErrors = loadErrors.concat(lines.filter((l) => /Failed to (prepare filename|load|create manager|initialize manager|start)/i.test(l)));
     }
-    runs.push({ ms, rssKB, messages, loadErrors, status });
+    runs.push({ ms, cpuMs, rssKB, messages, loadErrors, status });
   }
   const last = runs[runs.length - 1];
   return {
     wallMs: median(runs.map((r) => r.ms)),
+    cpuMs: median(runs.map((r) => r.cpuMs)),
     rssKB: Math.max(...runs.map((r) => r.rssKB ?? 0)) || null,
     unitFiles: files.length,
     invocations: chunks.length,
     messages: last.messages,
     exitStatus: last.status,
     loadErrors: last.loadErrors.slice(0, 20),
-    samples: { wallMs: runs.map((r) => r.ms) },
+    samples: { wallMs: runs.map((r) => r.ms), cpuMs: runs.map((r) => r.cpuMs) },
   };
 }
 
@@ -265,7 +277,19 @@ function distHash() {
 const gitHead = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() || null;
 const distBefore = distHash();
 const loadBefore = os.loadavg();
-if (loadBefore[0] > 0.5) note(`load average is ${loadBefore.map((x) => x.toFixed(2)).join(' ')}: other work on this machine will inflate the numbers`);
+/** Jiffies of all CPUs from /proc/stat: [busy, total] (null off Linux). */
+function cpuJiffies() {
+  try {
+    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const idle = f[3] + (f[4] || 0);
+    const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+    return [total - idle, total];
+  } catch {
+    return null;
+  }
+}
+const cpuBefore = cpuJiffies();
+const T_START = performance.now();
 
 const results = [];
 for (const input of inputs) {
@@ -283,6 +307,15 @@ try {
 } catch {}
 
 const loadAfter = os.loadavg();
+const cpuAfter = cpuJiffies();
+// CPU time the machine spent on work that was not ours (jiffies are 10 ms; our children's time is from
+// /usr/bin/time; this process itself mostly waits): a share of the elapsed time, per CPU.
+const HZ = 100;
+const elapsedMs = performance.now() - T_START;
+const busyPct = cpuBefore && cpuAfter ? (100 * (cpuAfter[0] - cpuBefore[0])) / (cpuAfter[1] - cpuBefore[1]) : null;
+const otherCpuMs = cpuBefore && cpuAfter && TIME_BIN ? Math.max(0, ((cpuAfter[0] - cpuBefore[0]) * 1000) / HZ - childCpuMs - process.cpuUsage().user / 1000 - process.cpuUsage().system / 1000) : null;
+const otherPct = otherCpuMs == null ? null : (100 * otherCpuMs) / (elapsedMs * os.cpus().length);
+if (otherPct != null && otherPct > 10) note(`other work used ${otherPct.toFixed(0)} % of the machine's CPU during the run: numbers are inflated; rerun when the machine is idle`);
 const distAfter = distHash();
 if (distAfter !== distBefore) note(`dist/ changed during the run (${distBefore} → ${distAfter}): someone rebuilt; numbers mix two builds`);
 
@@ -312,7 +345,7 @@ const rows = results.map((r) => [
 const head = ['input', 'units', 'unitlint wall ms', 'in-process ms', 'peak RSS MB', 'KB/unit over empty', 'verify ms', 'verify RSS MB', 'verify / unitlint'];
 const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (cells) => '| ' + cells.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join(' | ') + ' |';
-console.log(`\ndist ${distBefore}${distAfter !== distBefore ? ` → ${distAfter} (REBUILT DURING RUN)` : ''}, git ${gitHead}${gitHead && spawnSync('git', ['status', '--porcelain', '--', 'src', 'rules'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim() ? ' + uncommitted changes' : ''}; load average ${loadBefore[0].toFixed(2)} before, ${loadAfter[0].toFixed(2)} after`);
+console.log(`\ndist ${distBefore}${distAfter !== distBefore ? ` → ${distAfter} (REBUILT DURING RUN)` : ''}, git ${gitHead}${gitHead && spawnSync('git', ['status', '--porcelain', '--', 'src', 'rules'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim() ? ' + uncommitted changes' : ''}; load average ${loadBefore[0].toFixed(2)} before, ${loadAfter[0].toFixed(2)} after; CPUs ${busyPct == null ? '?' : busyPct.toFixed(0)} % busy during the run, ${otherPct == null ? '?' : otherPct.toFixed(0)} % by other work`);
 console.log(`unitlint vs ${VERIFY_VERSION ?? 'systemd-analyze (absent)'}${opt.verifyArgs.length ? ` (verify ${opt.verifyArgs.join(' ')})` : ''} — ${os.cpus().length} CPUs, node ${process.version}${opt.quick ? ' — QUICK (1 run each)' : ''}\n`);
 console.log(line(head));
 console.log('|' + w.map((n, i) => (i === 0 ? '-'.repeat(n + 2) : '-'.repeat(n + 1) + ':')).join('|') + '|');
@@ -356,7 +389,7 @@ if (s300?.unitlint.rssAboveBaselineKBPerUnit != null && s3000?.unitlint.rssAbove
 if (opt.json) {
   const raw = {
     date: new Date().toISOString(),
-    build: { gitHead, distBefore, distAfter }, load: { before: loadBefore, after: loadAfter },
+    build: { gitHead, distBefore, distAfter }, load: { before: loadBefore, after: loadAfter, cpuBusyPct: busyPct, otherWorkCpuPct: otherPct },
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memMB: Math.round(os.totalmem() / 2 ** 20), node: process.version, systemd: VERIFY_VERSION, platform: `${os.type()} ${os.release()}` },
     method: { verifyArgs: ['--man=no', ...opt.verifyArgs], unitlintRuns: UL_RUNS, unitlintWarmup: UL_WARMUP, verifyRuns: VERIFY_RUNS, quick: opt.quick, argChunkBytes: ARG_CHUNK },
     results,

@@ -3,6 +3,7 @@ import { builtinUnits, isKnownDistroUnit, specialUnitReason } from '../src/catal
 import { DEP_KEYS_UNIT } from '../src/model/load.js';
 import { parseUnitName, templateOf, unitType } from '../src/model/names.js';
 import { wordLocation, type Unit } from '../src/model/unit.js';
+import type { Assignment } from '../src/sources/unitfile/parser.js';
 import { splitUnitList } from '../src/sources/unitfile/words.js';
 import { globToRegExp } from '../src/config.js';
 import { editDistance } from '../src/util/text.js';
@@ -17,25 +18,33 @@ interface Ref {
   location: Location;
 }
 
+const UNIT_KEYS = new Set<string>(DEP_KEYS_UNIT);
+const INSTALL_KEYS = new Set(['WantedBy', 'RequiredBy', 'UpheldBy', 'Also']);
+const TYPE_KEYS: Record<string, [string, string, boolean]> = {
+  service: ['Service', 'Sockets', true],
+  socket: ['Socket', 'Service', false],
+  timer: ['Timer', 'Unit', false],
+  path: ['Path', 'Unit', false],
+};
+
 function references(u: Unit): Ref[] {
   const out: Ref[] = [];
-  const add = (section: string, key: string, list: boolean) => {
-    const vals = list ? u.list(section, key, { reset: false }) : [u.get(section, key)].filter((v) => v !== undefined);
-    for (const v of vals) {
-      for (const w of splitUnitList(v.value)) {
-        // In a template, names built from %i and friends are only known per instance.
-        if (u.instance === '' && /%[iIjJf]/.test(v.at.value)) continue;
+  const add = (key: string, assigns: Assignment[], list: boolean) => {
+    const effective = list ? assigns : assigns.slice(-1);
+    for (const a of effective) {
+      if (a.value === '') continue;
+      // In a template, names built from %i and friends are only known per instance.
+      if (u.instance === '' && /%[iIjJf]/.test(a.value)) continue;
+      for (const w of splitUnitList(u.expandValue(a.value))) {
         if (w.text.includes('%')) continue;
-        out.push({ name: w.text, key, location: wordLocation(v.at, w.start, w.end) });
+        out.push({ name: w.text, key, location: wordLocation(a, w.start, w.end) });
       }
     }
   };
-  for (const k of DEP_KEYS_UNIT) add('Unit', k, true);
-  for (const k of ['WantedBy', 'RequiredBy', 'UpheldBy', 'Also']) add('Install', k, true);
-  if (u.type === 'service') add('Service', 'Sockets', true);
-  if (u.type === 'socket') add('Socket', 'Service', false);
-  if (u.type === 'timer') add('Timer', 'Unit', false);
-  if (u.type === 'path') add('Path', 'Unit', false);
+  for (const [k, assigns] of u.section('Unit')) if (UNIT_KEYS.has(k)) add(k, assigns, true);
+  for (const [k, assigns] of u.section('Install')) if (INSTALL_KEYS.has(k)) add(k, assigns, true);
+  const tk = TYPE_KEYS[u.type];
+  if (tk) add(tk[1], u.assignments(tk[0], tk[1]), tk[2]);
   for (const l of u.links) {
     if (!l.location.file.startsWith('systemd:')) out.push({ name: l.target, key: `${u.name}.${l.kind}/`, location: l.location });
   }

@@ -4,8 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import { parseArgs } from 'node:util';
 import type { Severity } from './types.js';
 import { SEVERITY_RANK } from './types.js';
 import { ConfigError } from './config.js';
@@ -16,6 +15,72 @@ export const EXIT_USAGE = 2;
 export const EXIT_INTERNAL = 3;
 
 const FORMATS = ['full', 'concise', 'json', 'sarif', 'github'] as const;
+const FAIL_LEVELS = ['error', 'warning', 'info', 'none'] as const;
+
+interface OptionSpec {
+  type: 'string' | 'boolean' | 'number';
+  alias?: string;
+  array?: boolean;
+  choices?: readonly string[];
+  default?: string;
+  describe: string;
+}
+
+/** The options of `check`: one table for yargs (help, errors) and for the fast path (node:util parseArgs). */
+const CHECK_OPTIONS: Record<string, OptionSpec> = {
+  format: { type: 'string', alias: 'f', choices: FORMATS, describe: 'Output format (default: full; github inside GitHub Actions)' },
+  color: { type: 'boolean', describe: 'Force colour on (--color) or off (--no-color)' },
+  'fail-level': { type: 'string', choices: FAIL_LEVELS, default: 'error', describe: 'Lowest severity that makes the exit code 1' },
+  'max-warnings': { type: 'number', describe: 'Exit 1 when there are more warnings than this' },
+  config: { type: 'string', alias: 'c', describe: 'Configuration file (default: looked up from the current folder)' },
+  only: { type: 'string', array: true, describe: 'Report only findings in these files (the whole tree is still loaded)' },
+  'systemd-version': { type: 'number', describe: 'systemd version of the target hosts (overrides the configuration)' },
+  strict: { type: 'boolean', describe: 'Report every reference to a unit nobody defines' },
+};
+
+const camel = (k: string) => k.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+
+/**
+ * The fast path for the common `unitlint [check] [options] [paths]`: node:util parseArgs, so yargs
+ * (about 75 ms of start-up) is only loaded for help, version, the other commands and errors. Returns
+ * undefined whenever yargs should decide (including every malformed command line, so that the user
+ * gets yargs' message).
+ */
+export function fastParseCheck(argv: string[]): CheckArgs | undefined {
+  let args = argv;
+  if (args[0] === 'check') args = args.slice(1);
+  else if (args.length && !args[0].startsWith('-') && ['rules', 'explain', 'help', 'completion'].includes(args[0])) return undefined;
+  if (args.some((a) => a === '--help' || a === '-h' || a === '--version')) return undefined;
+  const negated: Record<string, boolean> = {};
+  args = args.filter((a) => {
+    const m = /^--no-(color|strict)$/.exec(a);
+    if (m) negated[m[1]] = false;
+    return !m;
+  });
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
+  for (const [k, o] of Object.entries(CHECK_OPTIONS)) {
+    options[k] = { type: o.type === 'boolean' ? 'boolean' : 'string', ...(o.alias ? { short: o.alias } : {}), ...(o.array ? { multiple: true } : {}) };
+  }
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch {
+    return undefined;
+  }
+  const out: Record<string, unknown> = { paths: parsed.positionals, failLevel: 'error' };
+  for (const [k, o] of Object.entries(CHECK_OPTIONS)) {
+    const v = parsed.values[k];
+    if (v === undefined) continue;
+    if (o.type === 'number') {
+      const n = Number(v);
+      if (typeof v !== 'string' || v.trim() === '' || Number.isNaN(n)) return undefined;
+      out[camel(k)] = n;
+    } else if (o.choices && !o.choices.includes(String(v))) return undefined;
+    else out[camel(k)] = v;
+  }
+  for (const [k, v] of Object.entries(negated)) out[camel(k)] = v;
+  return out as unknown as CheckArgs;
+}
 
 class UsageError extends Error {}
 
@@ -50,25 +115,42 @@ export function defaultFormat(env: NodeJS.ProcessEnv): (typeof FORMATS)[number] 
 
 /** Runs the CLI; returns the exit code. Never throws. */
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  const fast = fastParseCheck(argv);
+  if (fast) {
+    try {
+      return await check(fast, io);
+    } catch (e) {
+      if (e instanceof ConfigError) {
+        io.stderr(`unitlint: ${e.message}\n`);
+        return EXIT_USAGE;
+      }
+      io.stderr(`unitlint: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      return EXIT_INTERNAL;
+    }
+  }
   let code = EXIT_OK;
   let usageError: string | undefined;
+  const { default: yargs } = await import('yargs');
   const parser = yargs(argv)
     .scriptName('unitlint')
     .usage('$0 <command> [options]')
     .command(
       ['check [paths..]', '$0'],
       'Lint systemd units (files or folders; default: the current folder)',
-      (y) =>
-        y
-          .positional('paths', { type: 'string', array: true, describe: 'Files or folders to lint' })
-          .option('format', { alias: 'f', choices: FORMATS, describe: 'Output format (default: full; github inside GitHub Actions)' })
-          .option('color', { type: 'boolean', describe: 'Force colour on (--color) or off (--no-color)' })
-          .option('fail-level', { choices: ['error', 'warning', 'info', 'none'] as const, default: 'error', describe: 'Lowest severity that makes the exit code 1' })
-          .option('max-warnings', { type: 'number', describe: 'Exit 1 when there are more warnings than this' })
-          .option('config', { alias: 'c', type: 'string', describe: 'Configuration file (default: looked up from the current folder)' })
-          .option('only', { type: 'string', array: true, describe: 'Report only findings in these files (the whole tree is still loaded)' })
-          .option('systemd-version', { type: 'number', describe: 'systemd version of the target hosts (overrides the configuration)' })
-          .option('strict', { type: 'boolean', describe: 'Report every reference to a unit nobody defines' }),
+      (y) => {
+        let b = y.positional('paths', { type: 'string', array: true, describe: 'Files or folders to lint' });
+        for (const [k, o] of Object.entries(CHECK_OPTIONS)) {
+          b = b.option(k, {
+            type: o.type,
+            describe: o.describe,
+            ...(o.alias ? { alias: o.alias } : {}),
+            ...(o.array ? { array: true } : {}),
+            ...(o.choices ? { choices: o.choices as string[] } : {}),
+            ...(o.default !== undefined ? { default: o.default } : {}),
+          });
+        }
+        return b;
+      },
       async (a) => {
         code = await check(a as unknown as CheckArgs, io);
       },
@@ -206,7 +288,7 @@ function isDanglingLink(p: string): boolean {
 }
 
 export async function main(): Promise<void> {
-  const code = await runCli(hideBin(process.argv), {
+  const code = await runCli(process.argv.slice(2), {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
     env: process.env,

@@ -170,3 +170,17 @@ describe('unitlint rules / explain', () => {
     expect(u.stderr).toContain('no rule "nope"');
   });
 });
+
+describe('fast command-line path', () => {
+  it('parses the common check command lines like yargs would', async () => {
+    const { fastParseCheck } = await import('../src/cli.js');
+    expect(fastParseCheck(['check', '-f', 'json', '--no-color', 'a', 'b', '--only', 'x', '--only', 'y', '--max-warnings', '3', '--fail-level', 'warning'])).toEqual({
+      paths: ['a', 'b'], format: 'json', color: false, only: ['x', 'y'], maxWarnings: 3, failLevel: 'warning',
+    });
+    expect(fastParseCheck(['.', '--strict', '--systemd-version', '252'])).toEqual({ paths: ['.'], failLevel: 'error', strict: true, systemdVersion: 252 });
+    // Everything else goes to yargs, which prints help or the error message.
+    for (const argv of [['--help'], ['rules'], ['explain', 'x'], ['check', '--format', 'xml'], ['check', '--bogus'], ['check', '--max-warnings', 'x'], ['--version']]) {
+      expect(fastParseCheck(argv), argv.join(' ')).toBeUndefined();
+    }
+  });
+});

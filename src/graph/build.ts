@@ -44,7 +44,7 @@ export interface DepEdge {
   prov: Provenance;
 }
 
-const UNIT_DEP_KEYS: Record<string, DepKind | 'after' | 'before'> = {
+const UNIT_DEP_KEYS: Partial<Record<string, DepKind | 'after' | 'before'>> = {
   After: 'after', Before: 'before',
   Wants: 'wants', Requires: 'requires', Requisite: 'requisite', BindsTo: 'bindsTo', BindTo: 'bindsTo',
   Upholds: 'upholds', PartOf: 'partOf', Conflicts: 'conflicts', OnFailure: 'onFailure', OnSuccess: 'onSuccess',
@@ -62,19 +62,42 @@ const CGROUP_TYPES = new Set(['service', 'socket', 'mount', 'swap', 'scope']);
 const NETWORK_FS = new Set(['nfs', 'nfs4', 'cifs', 'smb3', 'smbfs', 'sshfs', 'ncpfs', 'ncp', 'glusterfs', 'davfs', 'fuse.sshfs', 'ceph', 'lustre', '9p', 'afs', 'gfs', 'gfs2', 'ocfs2']);
 
 export class BootGraph {
-  readonly order: GraphT = new Graph({ directed: true, multigraph: true });
   readonly orderEdges: OrderEdge[] = [];
   readonly deps: DepEdge[] = [];
+  /** Every unit name that appears in the graph. */
+  readonly nodes = new Set<string>();
+  private outIdx = new Map<string, OrderEdge[]>();
+  /** Ordered pairs by a numeric key (interned unit ids), to avoid building a string per edge. */
+  private pairIdx = new Map<number, OrderEdge[]>();
+  private ids = new Map<string, number>();
+
+  private id(name: string): number {
+    let i = this.ids.get(name);
+    if (i === undefined) {
+      i = this.ids.size;
+      this.ids.set(name, i);
+      this.nodes.add(name);
+    }
+    return i;
+  }
+
+  private pairKey(before: string, after: string): number | undefined {
+    const a = this.ids.get(before);
+    const b = this.ids.get(after);
+    return a === undefined || b === undefined ? undefined : a * 4_194_304 + b;
+  }
   private depsFromIdx = new Map<string, DepEdge[]>();
   private depsToIdx = new Map<string, DepEdge[]>();
-  private orderKey = new Set<string>();
+  private graph: Graph | undefined;
 
   addOrder(before: string, after: string, prov: Provenance): void {
     if (before === after) return; // systemd ignores dependencies on oneself
     const e: OrderEdge = { id: this.orderEdges.length, before, after, prov };
     this.orderEdges.push(e);
-    this.order.setEdge(before, after, e, String(e.id));
-    this.orderKey.add(before + '\0' + after);
+    const key = this.id(before) * 4_194_304 + this.id(after);
+    push(this.outIdx, before, e);
+    push(this.pairIdx, key, e);
+    this.graph = undefined;
   }
 
   addDep(kind: DepKind, from: string, to: string, prov: Provenance): void {
@@ -83,8 +106,51 @@ export class BootGraph {
     this.deps.push(e);
     push(this.depsFromIdx, from, e);
     push(this.depsToIdx, to, e);
-    if (!this.order.hasNode(from)) this.order.setNode(from);
-    if (!this.order.hasNode(to)) this.order.setNode(to);
+    this.id(from);
+    this.id(to);
+  }
+
+  addNode(name: string): void {
+    this.id(name);
+  }
+
+  /**
+   * The part of the ordering graph that can hold cycles, as a @dagrejs/graphlib graph: one edge per
+   * ordered pair of units, labelled with every cause of that ordering (OrderEdge[]). Units that have
+   * no incoming or no outgoing ordering (after repeatedly removing such units) cannot be on a cycle
+   * and are trimmed first, which keeps the graph small on real trees. Built on first use.
+   */
+  get order(): Graph {
+    if (!this.graph) {
+      const outs = new Map<string, Set<string>>();
+      const ins = new Map<string, Set<string>>();
+      for (const edges of this.pairIdx.values()) {
+        const { before, after } = edges[0];
+        (outs.get(before) ?? outs.set(before, new Set()).get(before)!).add(after);
+        (ins.get(after) ?? ins.set(after, new Set()).get(after)!).add(before);
+      }
+      const alive = new Set<string>([...outs.keys()].filter((n) => ins.has(n)));
+      const queue = [...this.nodes].filter((n) => !alive.has(n));
+      const dead = new Set(queue);
+      while (queue.length) {
+        const n = queue.pop()!;
+        for (const m of outs.get(n) ?? []) {
+          const s = ins.get(m);
+          s?.delete(n);
+          if (alive.has(m) && (!s || s.size === 0)) { alive.delete(m); if (!dead.has(m)) { dead.add(m); queue.push(m); } }
+        }
+        for (const m of ins.get(n) ?? []) {
+          const s = outs.get(m);
+          s?.delete(n);
+          if (alive.has(m) && (!s || s.size === 0)) { alive.delete(m); if (!dead.has(m)) { dead.add(m); queue.push(m); } }
+        }
+      }
+      const g = new Graph({ directed: true });
+      for (const n of alive) g.setNode(n);
+      for (const n of alive) for (const m of outs.get(n) ?? []) if (alive.has(m)) g.setEdge(n, m, this.orderEdgesBetween(n, m));
+      this.graph = g;
+    }
+    return this.graph;
   }
 
   depsFrom(unit: string): DepEdge[] {
@@ -97,20 +163,18 @@ export class BootGraph {
 
   /** A direct ordering edge before → after exists. */
   hasDirectOrder(before: string, after: string): boolean {
-    return this.orderKey.has(before + '\0' + after);
+    const k = this.pairKey(before, after);
+    return k !== undefined && this.pairIdx.has(k);
   }
 
   /** All edges before → after (there can be several causes). */
   orderEdgesBetween(before: string, after: string): OrderEdge[] {
-    const out: OrderEdge[] = [];
-    for (const e of this.order.outEdges(before, after) ?? []) {
-      out.push(this.orderEdges[Number(e.name)]);
-    }
-    return out;
+    const k = this.pairKey(before, after);
+    return (k !== undefined && this.pairIdx.get(k)) || [];
   }
 
   outOrder(unit: string): OrderEdge[] {
-    return (this.order.outEdges(unit) ?? []).map((e) => this.orderEdges[Number(e.name)]);
+    return this.outIdx.get(unit) ?? [];
   }
 
   /** Shortest ordering path from → to (list of edges), or undefined. BFS; deterministic. */
@@ -119,11 +183,11 @@ export class BootGraph {
     const prev = new Map<string, OrderEdge>();
     const queue = [from];
     const seen = new Set([from]);
-    let steps = 0;
-    while (queue.length && steps++ < limit) {
-      const v = queue.shift()!;
-      const outs = this.outOrder(v).sort(cmpEdge);
-      for (const e of outs) {
+    for (let qi = 0; qi < queue.length && qi < limit; qi++) {
+      const v = queue[qi];
+      const outs = this.outOrder(v);
+      const sorted = outs.length > 1 ? [...outs].sort(cmpEdge) : outs;
+      for (const e of sorted) {
         if (seen.has(e.after) || (within && !within.has(e.after))) continue;
         seen.add(e.after);
         prev.set(e.after, e);
@@ -145,7 +209,8 @@ export class BootGraph {
 
   /** Strongly connected components of the ordering graph with more than one unit. */
   cycles(): string[][] {
-    return (alg.tarjan(this.order) as string[][])
+    return alg
+      .tarjan(this.order)
       .filter((c) => c.length > 1)
       .map((c) => [...c].sort())
       .sort((a, b) => (a[0] < b[0] ? -1 : 1));
@@ -185,7 +250,7 @@ export function buildGraph(project: Project): BootGraph {
   const g = new BootGraph();
   const canon = (n: string) => project.aliasOf.get(n) ?? n;
   const units = [...project.units.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const u of units) g.order.setNode(u.name);
+  for (const u of units) g.addNode(u.name);
 
   const ordering = (kind: 'after' | 'before', u: Unit, other: string, prov: Provenance) => {
     if (kind === 'after') g.addOrder(other, u.name, prov);
@@ -194,14 +259,16 @@ export function buildGraph(project: Project): BootGraph {
 
   for (const u of units) {
     if (!isActive(u)) continue;
-    // Explicit [Unit] dependencies.
-    for (const key of Object.keys(UNIT_DEP_KEYS)) {
+    // Explicit [Unit] dependencies (lists that accumulate; an empty assignment does not reset them).
+    for (const [key, assigns] of u.section('Unit')) {
       const kind = UNIT_DEP_KEYS[key];
-      for (const v of u.list('Unit', key, { reset: false })) {
-        for (const w of splitUnitList(v.value)) {
+      if (!kind) continue;
+      for (const a of assigns) {
+        if (a.value === '') continue;
+        for (const w of splitUnitList(u.expandValue(a.value))) {
           if (!parseUnitName(w.text)) continue;
           const other = canon(w.text);
-          const prov: Provenance = { unit: u.name, directive: `${key}=${w.text}`, location: wordLocation(v.at, w.start, w.end) };
+          const prov: Provenance = { unit: u.name, directive: `${key}=${w.text}`, location: wordLocation(a, w.start, w.end) };
           if (kind === 'after' || kind === 'before') ordering(kind, u, other, prov);
           else g.addDep(kind, u.name, other, prov);
         }

@@ -65,6 +65,7 @@ export const DEP_KEYS_UNIT = [
   'OnSuccess', 'OnFailure', 'PropagatesReloadTo', 'PropagateReloadTo', 'ReloadPropagatedFrom',
   'PropagateReloadFrom', 'PropagatesStopTo', 'StopPropagatedFrom', 'PartOf', 'JoinsNamespaceOf',
 ] as const;
+const DEP_KEY_SET = new Set<string>(DEP_KEYS_UNIT);
 export const INSTALL_DEP_KEYS = ['WantedBy', 'RequiredBy', 'UpheldBy', 'Also'] as const;
 
 function systemDirPriority(p: string): number {
@@ -358,9 +359,13 @@ export function buildProject(entries: DiscoveredEntry[], problems: LoadProblem[]
   }
 
   // Instantiate every referenced instance of a known template, to a fixpoint.
+  // Only names with an '@' can be instances to create.
   const refs = (u: Unit): string[] => {
     const out: string[] = [];
-    for (const k of DEP_KEYS_UNIT) for (const v of u.list('Unit', k, { reset: false })) for (const w of splitUnitList(v.value)) out.push(w.text);
+    for (const [k, assigns] of u.section('Unit')) {
+      if (!DEP_KEY_SET.has(k)) continue;
+      for (const a of assigns) if (a.value.includes('@')) for (const w of splitUnitList(u.expandValue(a.value))) out.push(w.text);
+    }
     for (const k of INSTALL_DEP_KEYS) for (const v of u.list('Install', k, { reset: false })) for (const w of splitUnitList(v.value)) out.push(w.text);
     for (const l of u.links) out.push(l.target);
     const trig = u.type === 'socket' ? u.get('Socket', 'Service') : u.type === 'timer' ? u.get('Timer', 'Unit') : u.type === 'path' ? u.get('Path', 'Unit') : undefined;

@@ -47,6 +47,9 @@ export function keyLocation(a: Assignment): Location {
   return { file: a.file, line: a.line, column: a.column, endLine: a.line, endColumn: a.keyEndColumn };
 }
 
+const NONE: Assignment[] = [];
+const EMPTY_SECTION: ReadonlyMap<string, Assignment[]> = new Map();
+
 export class Unit {
   readonly name: string;
   readonly type: UnitType;
@@ -67,7 +70,7 @@ export class Unit {
   /** Set when only a drop-in over a unit we do not have exists (the base unit lives elsewhere). */
   partial = false;
 
-  private cache: Map<string, Assignment[]> | undefined;
+  private cache: Map<string, Map<string, Assignment[]>> | undefined;
 
   constructor(name: string, type: UnitType, origin: UnitOrigin) {
     this.name = name;
@@ -94,13 +97,14 @@ export class Unit {
     return out;
   }
 
-  private index(): Map<string, Assignment[]> {
+  private index(): Map<string, Map<string, Assignment[]>> {
     if (!this.cache) {
       this.cache = new Map();
       for (const a of this.allAssignments()) {
-        const k = a.section + '\0' + a.key;
-        let arr = this.cache.get(k);
-        if (!arr) this.cache.set(k, (arr = []));
+        let sec = this.cache.get(a.section);
+        if (!sec) this.cache.set(a.section, (sec = new Map()));
+        let arr = sec.get(a.key);
+        if (!arr) sec.set(a.key, (arr = []));
         arr.push(a);
       }
     }
@@ -111,9 +115,19 @@ export class Unit {
     this.cache = undefined;
   }
 
+  /** Every assignment of one section, in effect order, as a map key → assignments. */
+  section(section: string): ReadonlyMap<string, Assignment[]> {
+    return this.index().get(section) ?? EMPTY_SECTION;
+  }
+
+  /** Specifier expansion of a raw value in this unit's context. */
+  expandValue(v: string): string {
+    return this.expand(v);
+  }
+
   /** Raw assignments of one key in one section, in effect order. */
   assignments(section: string, key: string): Assignment[] {
-    return this.index().get(section + '\0' + key) ?? [];
+    return this.index().get(section)?.get(key) ?? NONE;
   }
 
   private expand(v: string): string {

@@ -111,17 +111,29 @@ export type ReadResult = { ok: true; text: string } | { ok: false; message: stri
 /** Reads a text file defensively: unreadable, binary, huge, link loops → a message, never a throw. */
 export function readTextFile(p: string): ReadResult {
   let buf: Buffer;
+  let fd: number | undefined;
   try {
-    const st = fs.statSync(p);
+    fd = fs.openSync(p, 'r');
+    const st = fs.fstatSync(fd);
     if (st.isDirectory()) return { ok: false, message: 'is a folder, not a file' };
     if (st.size > MAX_FILE_BYTES) return { ok: false, message: `file is too large (${st.size} bytes; the limit is ${MAX_FILE_BYTES})` };
-    buf = fs.readFileSync(p);
+    buf = Buffer.allocUnsafe(st.size);
+    let off = 0;
+    while (off < st.size) {
+      const n = fs.readSync(fd, buf, off, st.size - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    if (off < st.size) buf = buf.subarray(0, off);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ELOOP') return { ok: false, message: 'symbolic link loop' };
     if (code === 'ENOENT') return { ok: false, message: 'dangling symbolic link or missing file' };
     if (code === 'EACCES') return { ok: false, message: 'permission denied' };
+    if (code === 'EISDIR') return { ok: false, message: 'is a folder, not a file' };
     return { ok: false, message: `cannot read (${code ?? String(e)})` };
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
   if (buf.includes(0)) return { ok: false, message: 'binary file (contains NUL bytes)' };
   return { ok: true, text: buf.toString('utf8') };
