@@ -151,7 +151,7 @@ export function renderFinding(
     out.push(eq(chalk, `${chalk.bold('help')}: ${help}`));
     for (const line of helpMore) out.push(eq(chalk, `      ${line}`));
   }
-  out.push(eq(chalk, `${chalk.bold('docs')}: ${RULE_DOCS_BASE}${f.ruleId}.md`));
+  out.push(eq(chalk, `${chalk.bold('docs')}: unitlint explain ${f.ruleId}  (${RULE_DOCS_BASE}${f.ruleId}.md)`));
   return out;
 }
 
