@@ -60,7 +60,7 @@ RestartSec=5
               unit: f.unit,
               severity: 'info',
               location: keyLocation(a),
-              message: `${a.key}= in [${sec.name}] is the pre-230 spelling; systemd still honours it here for compatibility, but the setting belongs in [Unit]${modern !== a.key ? ` as ${modern}=` : ''}.`,
+              message: `${a.key}= in [${sec.name}] is accepted only for compatibility with systemd < 230 and works, but the setting belongs in [Unit]${modern !== a.key ? ` as ${modern}=` : ''}: copied elsewhere or renamed, it silently stops working.`,
               fix: `Move "${modern}=${a.value}" to the [Unit] section.`,
             });
           } else {

@@ -164,6 +164,11 @@ describe('restart arithmetic', () => {
     expect(restartDelay(3, 1000, 3, 60_000)).toBe(60_000);
     expect(restartDelay(5, 1000, 0, 60_000)).toBe(1000);
   });
+  it('treats an invalid Restart= value as systemd does: ignored, so no restarts', () => {
+    const p = load(tree({ 'a.service': '[Service]\nExecStart=/bin/a\nRestart=sometimes\nRestartSec=30\n' }));
+    expect(restartPolicy(p.units.get('a.service')!).mode).toBe('no');
+  });
+
   it('computes whether the start limit can trip, honouring [Service] compat names and their order', () => {
     const p = load(tree({
       'a.service': '[Unit]\nStartLimitIntervalSec=5\n[Service]\nExecStart=/bin/a\nRestart=always\nRestartSec=2\nStartLimitInterval=60\n',

@@ -13,6 +13,7 @@ import type { Unit, Value } from './unit.js';
 import { parseTimespan } from './time.js';
 
 export const DEFAULT_RESTART_SEC_MS = 100;
+const RESTART_MODES = new Set(['no', 'on-success', 'on-failure', 'on-abnormal', 'on-watchdog', 'on-abort', 'always']);
 export const DEFAULT_START_LIMIT_INTERVAL_MS = 10_000;
 export const DEFAULT_START_LIMIT_BURST = 5;
 
@@ -38,7 +39,9 @@ export interface RestartPolicy {
 }
 
 export function restartPolicy(u: Unit): RestartPolicy {
-  const restart = u.get('Service', 'Restart');
+  // An invalid Restart= value is ignored by systemd ("Failed to parse service restart specifier"): default no.
+  const given = u.get('Service', 'Restart');
+  const restart = given && RESTART_MODES.has(given.value) ? given : undefined;
   const mode = restart?.value ?? 'no';
   const restartSec = u.get('Service', 'RestartSec');
   const rs = restartSec ? parseTimespan(restartSec.value) : undefined;
