@@ -88,6 +88,17 @@ export async function lint(opts: LintOptions = {}): Promise<LintResult> {
     }
   }
 
+  // A finding must point at something the user can edit: when a rule located it in one of systemd's
+  // own units (a drop-in of the input changed that unit), the first input location takes its place.
+  for (const f of raw) {
+    if (!f.location.file.startsWith('systemd:')) continue;
+    const i = f.related.findIndex((r) => !r.location.file.startsWith('systemd:'));
+    if (i < 0) continue;
+    const mine = f.related[i];
+    f.related = [{ message: `in systemd's own unit ${f.unit ?? ''}`.trim(), location: f.location }, ...f.related.filter((_, j) => j !== i)];
+    f.location = mine.location;
+  }
+
   const sups = projects.flatMap(({ project }) => collectSuppressions(project));
   let findings = applySuppressions(raw, sups);
   const unusedSetting = config.rules[UNUSED_SUPPRESSION];

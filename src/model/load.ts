@@ -168,6 +168,7 @@ export function buildProject(entries: DiscoveredEntry[], problems: LoadProblem[]
   const aliasOf = new Map<string, string>();
 
   const NOT_A_UNIT = 'not-a-unit' as const;
+  const fileByPath = new Map<string, InputFile>();
   const parseFile = (p: string, role: 'fragment' | 'dropin', unitName: string): ParsedUnitFile | undefined | typeof NOT_A_UNIT => {
     const r = readTextFile(p);
     if (!r.ok) {
@@ -176,7 +177,9 @@ export function buildProject(entries: DiscoveredEntry[], problems: LoadProblem[]
     }
     if (role === 'fragment' && notAUnitFile(p, r.text)) return NOT_A_UNIT;
     const parsed = parseUnitText(p, r.text);
-    files.push({ path: p, role, parsed, units: [unitName] });
+    const file: InputFile = { path: p, role, parsed, units: [unitName] };
+    files.push(file);
+    fileByPath.set(p, file);
     for (const d of parsed.diagnostics) {
       problems.push({ location: { file: p, line: d.line, column: d.column, endLine: d.endLine, endColumn: d.endColumn }, message: d.message, unit: unitName });
     }
@@ -314,7 +317,7 @@ export function buildProject(entries: DiscoveredEntry[], problems: LoadProblem[]
         src = { file: e.path, parsed, kind: 'dropin', builtin: false };
         dropinCache.set(e.path, src);
       } else {
-        const f = files.find((x) => x.path === e.path);
+        const f = fileByPath.get(e.path);
         if (f && !f.units.includes(u.name)) f.units.push(u.name);
       }
       u.dropins.push(src);
