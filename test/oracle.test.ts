@@ -72,6 +72,18 @@ describe.skipIf(!hasSystemd)('parser agrees with systemd-analyze verify', () => 
       expect(ourWarnings(file, text)).toEqual(theirs);
     });
   }
+  it('invalid-value reports exactly the lines systemd fails to parse', async () => {
+    const { lint } = await import('../src/engine/lint.js');
+    const { defaultConfig } = await import('../src/config.js');
+    const fixture = path.resolve(import.meta.dirname, '../fixtures/invalid-value/app.service');
+    const r = spawnSync('systemd-analyze', ['verify', '--man=no', fixture], { encoding: 'utf8' });
+    const theirs = [...(r.stderr + r.stdout).matchAll(/app\.service:(\d+): Failed to parse/g)].map((m) => Number(m[1]));
+    const res = await lint({ paths: [fixture], cwd: path.dirname(fixture), config: defaultConfig() });
+    const ours = res.findings.filter((f) => f.ruleId === 'invalid-value').map((f) => f.location.line);
+    expect(theirs.length).toBeGreaterThan(5);
+    expect(ours).toEqual(theirs);
+  });
+
   it('runs systemd 252 or later', () => {
     const v = execFileSync('systemd-analyze', ['--version'], { encoding: 'utf8' });
     expect(Number(/systemd (\d+)/.exec(v)?.[1])).toBeGreaterThanOrEqual(252);
