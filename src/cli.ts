@@ -92,13 +92,17 @@ export interface CliIO {
   cwd: string;
 }
 
+/** The package version: package.json above dist/src/cli.js or src/cli.ts, or next to the bundle. */
 export function toolVersion(): string {
-  try {
-    const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-    return pkg.version;
-  } catch {
-    return '0.0.0';
+  for (const rel of ['../../package.json', '../package.json', './package.json']) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'unitlint') return pkg.version;
+    } catch {
+      /* try the next place */
+    }
   }
+  return '0.0.0';
 }
 
 /** --color, then NO_COLOR, then FORCE_COLOR, then whether stdout is a terminal. */
@@ -288,6 +292,11 @@ function isDanglingLink(p: string): boolean {
 }
 
 export async function main(): Promise<void> {
+  // `unitlint check | head`: a closed pipe is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   const code = await runCli(process.argv.slice(2), {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),

@@ -184,3 +184,19 @@ describe('fast command-line path', () => {
     }
   });
 });
+
+describe('bin/unitlint (the bundled build)', () => {
+  it('prints the same findings as the in-process CLI', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const bin = path.resolve(import.meta.dirname, '../bin/unitlint');
+    const r = spawnSync(process.execPath, [bin, 'check', '--format', 'json', '.'], { cwd: FIX, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(1);
+    const inProcess = await run(['check', '--format', 'json', '.']);
+    const strip = (s: string) => JSON.parse(s.replace(/"durationMs": \d+/, '"durationMs": 0'));
+    expect(strip(r.stdout)).toEqual(strip(inProcess.stdout));
+    const v = spawnSync(process.execPath, [bin, '--version'], { encoding: 'utf8' });
+    expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(v.stdout.trim()).not.toBe('0.0.0');
+  });
+});

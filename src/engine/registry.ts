@@ -14,6 +14,11 @@ export function rulesDir(): string {
 
 let cache: Promise<Rule[]> | undefined;
 
+/** Used by the single-file bundle (scripts/bundle.mjs), which cannot scan a folder of modules. */
+export function registerRules(rules: Rule[]): void {
+  cache = Promise.resolve([...rules].sort((a, b) => (a.meta.id < b.meta.id ? -1 : 1)));
+}
+
 export function loadRules(): Promise<Rule[]> {
   cache ??= (async () => {
     const dir = rulesDir();
