@@ -61,6 +61,24 @@ const CGROUP_TYPES = new Set(['service', 'socket', 'mount', 'swap', 'scope']);
 
 const NETWORK_FS = new Set(['nfs', 'nfs4', 'cifs', 'smb3', 'smbfs', 'sshfs', 'ncpfs', 'ncp', 'glusterfs', 'davfs', 'fuse.sshfs', 'ceph', 'lustre', '9p', 'afs', 'gfs', 'gfs2', 'ocfs2']);
 
+/**
+ * The provenance of an edge added by DefaultDependencies=yes. Its explanation is composed on demand:
+ * a large tree has tens of thousands of these edges and only the few in a finding are ever printed.
+ */
+class DefaultDepProvenance implements Provenance {
+  constructor(
+    readonly unit: string,
+    private readonly type: string,
+    readonly directive: string,
+    private readonly note: string,
+    readonly location: Location | undefined,
+  ) {}
+
+  get implicit(): string {
+    return `DefaultDependencies=yes (the default for ${this.type} units) gives ${this.unit} ${this.directive}${this.note}`;
+  }
+}
+
 export class BootGraph {
   readonly orderEdges: OrderEdge[] = [];
   readonly deps: DepEdge[] = [];
@@ -333,24 +351,22 @@ function installNameOf(u: Unit, _project: Project): string | undefined {
 }
 
 function addImplicit(g: BootGraph, u: Unit, project: Project, canon: (n: string) => string): void {
-  const dd = defaultDependencies(u);
+  const hasDefaults = defaultDependencies(u);
   // The per-user manager adds fewer implicit dependencies (no sysinit.target, journal, tmpfiles, slices).
   const system = project.scope !== 'user';
   const loc = sectionHeaderLocation(u);
   const ddAt = u.get('Unit', 'DefaultDependencies');
-  const why = (what: string) => `DefaultDependencies=yes (the default for ${u.type} units) gives ${u.name} ${what}`;
-  const imp = (directive: string, implicit: string, location?: Location): Provenance => ({
-    unit: u.name, directive, implicit, location: location ?? (ddAt ? assignmentLocation(ddAt.at) : loc),
-  });
+  const ddLoc = ddAt ? assignmentLocation(ddAt.at) : loc;
+  const dd = (directive: string, note = ''): Provenance => new DefaultDepProvenance(u.name, u.type, directive, note, ddLoc);
   const sys = 'sysinit.target';
   const shutdownPair = () => {
-    g.addOrder(u.name, 'shutdown.target', imp('Before=shutdown.target', why('Before=shutdown.target')));
-    g.addDep('conflicts', u.name, 'shutdown.target', imp('Conflicts=shutdown.target', why('Conflicts=shutdown.target')));
+    g.addOrder(u.name, 'shutdown.target', dd('Before=shutdown.target'));
+    g.addDep('conflicts', u.name, 'shutdown.target', dd('Conflicts=shutdown.target'));
   };
   const sysinit = () => {
     if (!system) return;
-    g.addOrder(sys, u.name, imp(`After=${sys}`, why(`After=${sys}`)));
-    g.addDep('requires', u.name, sys, imp(`Requires=${sys}`, why(`Requires=${sys}`)));
+    g.addOrder(sys, u.name, dd(`After=${sys}`));
+    g.addDep('requires', u.name, sys, dd(`Requires=${sys}`));
   };
 
   // Triggering units order themselves before what they trigger (independent of DefaultDependencies).
@@ -419,21 +435,21 @@ function addImplicit(g: BootGraph, u: Unit, project: Project, canon: (n: string)
     g.addDep('requires', u.name, slice, p);
   }
 
-  if (!dd) return;
+  if (!hasDefaults) return;
   switch (u.type) {
     case 'service':
       sysinit();
-      g.addOrder('basic.target', u.name, imp('After=basic.target', why('After=basic.target')));
+      g.addOrder('basic.target', u.name, dd('After=basic.target'));
       shutdownPair();
       break;
     case 'socket':
       sysinit();
-      g.addOrder(u.name, 'sockets.target', imp('Before=sockets.target', why('Before=sockets.target')));
+      g.addOrder(u.name, 'sockets.target', dd('Before=sockets.target'));
       shutdownPair();
       break;
     case 'timer': {
       sysinit();
-      g.addOrder(u.name, 'timers.target', imp('Before=timers.target', why('Before=timers.target')));
+      g.addOrder(u.name, 'timers.target', dd('Before=timers.target'));
       const cal = u.list('Timer', 'OnCalendar');
       if (system && cal.length) {
         for (const t of ['time-set.target', 'time-sync.target']) {
@@ -445,7 +461,7 @@ function addImplicit(g: BootGraph, u: Unit, project: Project, canon: (n: string)
     }
     case 'path':
       sysinit();
-      g.addOrder(u.name, 'paths.target', imp('Before=paths.target', why('Before=paths.target')));
+      g.addOrder(u.name, 'paths.target', dd('Before=paths.target'));
       shutdownPair();
       break;
     case 'target':
@@ -457,22 +473,22 @@ function addImplicit(g: BootGraph, u: Unit, project: Project, canon: (n: string)
       const opts = u.get('Mount', 'Options')?.value ?? '';
       const remote = NETWORK_FS.has(what) || /(^|,)_netdev(,|$)/.test(opts);
       if (remote) {
-        g.addOrder('remote-fs-pre.target', u.name, imp('After=remote-fs-pre.target', why('After=remote-fs-pre.target (network file system)')));
-        g.addOrder('network-online.target', u.name, imp('After=network-online.target', why('After=network-online.target (network file system)')));
-        g.addDep('wants', u.name, 'network-online.target', imp('Wants=network-online.target', why('Wants=network-online.target (network file system)')));
-        g.addOrder(u.name, 'remote-fs.target', imp('Before=remote-fs.target', why('Before=remote-fs.target (network file system)')));
+        g.addOrder('remote-fs-pre.target', u.name, dd('After=remote-fs-pre.target', ' (network file system)'));
+        g.addOrder('network-online.target', u.name, dd('After=network-online.target', ' (network file system)'));
+        g.addDep('wants', u.name, 'network-online.target', dd('Wants=network-online.target', ' (network file system)'));
+        g.addOrder(u.name, 'remote-fs.target', dd('Before=remote-fs.target', ' (network file system)'));
       } else {
-        g.addOrder('local-fs-pre.target', u.name, imp('After=local-fs-pre.target', why('After=local-fs-pre.target')));
-        g.addOrder(u.name, 'local-fs.target', imp('Before=local-fs.target', why('Before=local-fs.target')));
+        g.addOrder('local-fs-pre.target', u.name, dd('After=local-fs-pre.target'));
+        g.addOrder(u.name, 'local-fs.target', dd('Before=local-fs.target'));
       }
-      g.addOrder(u.name, 'umount.target', imp('Before=umount.target', why('Before=umount.target')));
-      g.addDep('conflicts', u.name, 'umount.target', imp('Conflicts=umount.target', why('Conflicts=umount.target')));
+      g.addOrder(u.name, 'umount.target', dd('Before=umount.target'));
+      g.addDep('conflicts', u.name, 'umount.target', dd('Conflicts=umount.target'));
       break;
     }
     case 'automount':
     case 'swap':
-      g.addOrder(u.name, 'umount.target', imp('Before=umount.target', why('Before=umount.target')));
-      g.addDep('conflicts', u.name, 'umount.target', imp('Conflicts=umount.target', why('Conflicts=umount.target')));
+      g.addOrder(u.name, 'umount.target', dd('Before=umount.target'));
+      g.addDep('conflicts', u.name, 'umount.target', dd('Conflicts=umount.target'));
       break;
     default:
       break;
