@@ -109,6 +109,12 @@ describe('masks, aliases, links, instances', () => {
     expect(g.hasDirectOrder('basic.target', 'agent.service')).toBe(true);
   });
 
+  it('a link to a unit file outside the tree is a unit whose content we do not see, not an error', () => {
+    const p = load(tree({ 'etc/systemd/system/agent.service': { link: '/nonexistent/lib/systemd/system/agent.service' } }));
+    expect(p.problems).toEqual([]);
+    expect(p.units.get('agent.service')?.partial).toBe(true);
+  });
+
   it('skips D-Bus activation files and XML that end in .service', () => {
     const p = load(tree({
       'usr/share/dbus-1/system-services/org.x.service': '[D-BUS Service]\nName=org.x\nExec=/bin/x\n',

@@ -3,6 +3,7 @@
  * type-level folders), .wants/.requires/.upholds links, masks, aliases, templates and instances,
  * and systemd's own units from the generated catalog.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Location } from '../types.js';
 import { discover, readTextFile, type DiscoveredEntry } from '../sources/discover.js';
@@ -193,6 +194,12 @@ export function buildProject(entries: DiscoveredEntry[], problems: LoadProblem[]
     let chosen: Candidate | undefined;
     let parsed: ParsedUnitFile | undefined;
     for (const c of cands) {
+      // A link to a unit file that is not in the tree (etc/systemd/system/x.service → /lib/systemd/system/x.service,
+      // as `systemctl link` makes): the unit exists on the host, its content is not ours to see.
+      if (c.entry.symlink && !fs.existsSync(c.entry.path)) {
+        chosen = c;
+        break;
+      }
       const r = parseFile(c.entry.path, 'fragment', name);
       if (r === NOT_A_UNIT) continue; // a D-Bus activation file or XML that happens to end in .service
       chosen = c;
