@@ -13,11 +13,19 @@ import { parseUnitName, templateOf, UNIT_TYPES, unitType, type UnitType } from '
 import { Unit, type LinkKind, type UnitSource } from './unit.js';
 import { builtinUnits } from '../catalog/index.js';
 
-export const UNIT_GLOBS = [
-  `**/*.{${UNIT_TYPES.join(',')}}`,
-  '**/*.d/*.conf',
-  '**/*.{wants,requires,upholds}/*',
-];
+const UNIT_SUFFIX = new RegExp(`\\.(${UNIT_TYPES.join('|')})$`);
+
+/**
+ * The files the unit front end reads: unit files, drop-ins (`*.d/*.conf`) and the entries of link
+ * folders (`*.wants/`, `*.requires/`, `*.upholds/`). Discovery walks with one `**` glob and filters
+ * here, which is several times cheaper than matching three brace patterns per file.
+ */
+export function isUnitPath(p: string): boolean {
+  const base = path.basename(p);
+  if (UNIT_SUFFIX.test(base)) return true;
+  const dir = path.basename(path.dirname(p));
+  return (dir.endsWith('.d') && base.endsWith('.conf')) || /\.(wants|requires|upholds)$/.test(dir);
+}
 
 export interface LoadProblem {
   location: Location;
@@ -90,7 +98,7 @@ export function scopeOf(p: string): Scope {
  * input has any) the per-user manager's units, which form a separate graph with their own built-ins.
  */
 export function loadProjects(roots: string[], opts: LoadOptions): Project[] {
-  const { entries, problems: discoverProblems } = discover(roots.length ? roots : ['.'], UNIT_GLOBS, { ignore: opts.ignore });
+  const { entries, problems: discoverProblems } = discover(roots.length ? roots : ['.'], ['**/*'], { ignore: opts.ignore, accept: isUnitPath });
   const problems = discoverProblems.map((p) => ({ location: fileLocation(p.path), message: p.message }));
   const user = entries.filter((e) => scopeOf(e.path) === 'user');
   const system = entries.filter((e) => scopeOf(e.path) === 'system');

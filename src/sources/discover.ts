@@ -16,6 +16,8 @@ export interface DiscoveredEntry {
 
 export interface DiscoverOptions {
   ignore: string[];
+  /** Keeps only the walked files a front end reads (files named on the command line are always kept). */
+  accept?: (path: string) => boolean;
 }
 
 export const DEFAULT_IGNORES = ['**/.git/**', '**/node_modules/**', '**/.direnv/**', '**/result/**'];
@@ -72,7 +74,7 @@ export function discover(
       suppressErrors: true,
     });
     for (const e of found) {
-      if (e.dirent.isDirectory()) continue;
+      if (e.dirent.isDirectory() || (opts.accept && !opts.accept(e.path))) continue;
       add(e.path, e.dirent.isSymbolicLink());
     }
   }
