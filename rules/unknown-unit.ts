@@ -162,6 +162,11 @@ There is no \`networking.target\`: write \`After=network.target\` (or \`network-
       .filter((c) => parseUnitName(c)?.instance !== '')
       .sort();
     const builtinNames = new Set(builtinUnits(project.scope).map((b) => b.name));
+    const byType = new Map<string, string[]>();
+    for (const c of candidates) {
+      const t = c.slice(c.lastIndexOf('.') + 1);
+      (byType.get(t) ?? byType.set(t, []).get(t)!).push(c);
+    }
     const byStem = new Map<string, string[]>();
     for (const c of candidates) {
       const stem = c.slice(0, c.lastIndexOf('.'));
@@ -189,7 +194,7 @@ There is no \`networking.target\`: write \`After=network.target\` (or \`network-
         }
         if (defined(r.name) || r.name === u.name) continue;
         const stem = pn.name.slice(0, pn.name.length - pn.type.length - 1);
-        const sameType = candidates.filter((c) => c.endsWith('.' + pn.type));
+        const sameType = byType.get(pn.type) ?? [];
         let guess = nearMiss(stem, pn.type, sameType, (c) => builtinNames.has(c));
         if (!guess) guess = byStem.get(stem)?.find((c) => c !== r.name && (project.units.get(c)?.builtin || c.endsWith('.target')));
         const isTarget = pn.type === 'target';
