@@ -115,6 +115,12 @@ describe('masks, aliases, links, instances', () => {
     expect(p.units.get('agent.service')?.partial).toBe(true);
   });
 
+  it('keeps the backslashes of escaped unit names (fast-glob must not turn them into slashes)', () => {
+    const p = load(tree({ 'system-systemd\\x2dcryptsetup.slice': '[Unit]\nDescription=x\n', 'srv-a\\x2db.mount': '[Mount]\nWhat=/dev/sdb\nWhere=/srv/a-b\n' }));
+    expect(p.problems).toEqual([]);
+    expect(p.inputUnits().map((u) => u.name)).toEqual(['srv-a\\x2db.mount', 'system-systemd\\x2dcryptsetup.slice']);
+  });
+
   it('skips D-Bus activation files and XML that end in .service', () => {
     const p = load(tree({
       'usr/share/dbus-1/system-services/org.x.service': '[D-BUS Service]\nName=org.x\nExec=/bin/x\n',

@@ -14,6 +14,8 @@ const OUTPUT_PREFIXES = ['file:', 'append:', 'truncate:', 'fd:'];
 
 interface Enum {
   values: string[];
+  /** Only in these sections (Type= of a [Mount] is a file system type, not a service type). */
+  sections?: string[];
   /** Also accepts any boolean. */
   boolean?: boolean;
   prefixes?: string[];
@@ -25,19 +27,19 @@ interface Enum {
 
 /** Keys with enumerated values, by key (the same key means the same thing in every section it exists in). */
 export const ENUMS: Record<string, Enum> = {
-  Type: { values: ['simple', 'exec', 'forking', 'oneshot', 'dbus', 'notify', 'idle'], what: 'service type', def: 'simple' },
-  Restart: { values: ['no', 'on-success', 'on-failure', 'on-abnormal', 'on-watchdog', 'on-abort', 'always'], what: 'service restart specifier', def: 'no' },
+  Type: { sections: ['Service'], values: ['simple', 'exec', 'forking', 'oneshot', 'dbus', 'notify', 'idle'], what: 'service type', def: 'simple' },
+  Restart: { sections: ['Service'], values: ['no', 'on-success', 'on-failure', 'on-abnormal', 'on-watchdog', 'on-abort', 'always'], what: 'service restart specifier', def: 'no' },
   KillMode: { values: ['control-group', 'mixed', 'process', 'none'], what: 'kill mode specification', def: 'control-group' },
-  NotifyAccess: { values: ['none', 'main', 'exec', 'all'], what: 'notify access specifier' },
-  ExitType: { values: ['main', 'cgroup'], what: 'exit type', def: 'main' },
+  NotifyAccess: { sections: ['Service'], values: ['none', 'main', 'exec', 'all'], what: 'notify access specifier' },
+  ExitType: { sections: ['Service'], values: ['main', 'cgroup'], what: 'exit type', def: 'main' },
   StandardOutput: { values: OUTPUTS, prefixes: OUTPUT_PREFIXES, what: 'output specifier', def: 'journal' },
   StandardError: { values: OUTPUTS, prefixes: OUTPUT_PREFIXES, what: 'output specifier', def: 'inherit' },
   StandardInput: { values: ['null', 'tty', 'tty-force', 'tty-fail', 'data', 'socket'], prefixes: ['file:', 'fd:'], what: 'input specifier', def: 'null' },
   ProtectSystem: { values: ['full', 'strict'], boolean: true, what: 'protect system value', def: 'no' },
   ProtectHome: { values: ['read-only', 'tmpfs'], boolean: true, what: 'protect home value', def: 'no' },
   OOMPolicy: { values: ['continue', 'stop', 'kill'], what: 'OOM policy' },
-  TimeoutStartFailureMode: { values: ['terminate', 'abort', 'kill'], what: 'timeout failure mode', def: 'terminate' },
-  TimeoutStopFailureMode: { values: ['terminate', 'abort', 'kill'], what: 'timeout failure mode', def: 'terminate' },
+  TimeoutStartFailureMode: { sections: ['Service'], values: ['terminate', 'abort', 'kill'], what: 'timeout failure mode', def: 'terminate' },
+  TimeoutStopFailureMode: { sections: ['Service'], values: ['terminate', 'abort', 'kill'], what: 'timeout failure mode', def: 'terminate' },
   DevicePolicy: { values: ['auto', 'closed', 'strict'], what: 'device policy', def: 'auto' },
   CollectMode: { values: ['inactive', 'inactive-or-failed'], what: 'garbage collection mode', def: 'inactive' },
   OnFailureJobMode: { values: JOB_MODES, what: 'job mode', def: 'replace' },
@@ -60,7 +62,7 @@ export interface ValueProblem {
 export function checkValue(section: string, key: string, value: string): ValueProblem | undefined {
   if (value === '' || value.includes('%')) return undefined; // reset, or specifiers resolved at load time
   const e = ENUMS[key];
-  if (e) {
+  if (e && (!e.sections || e.sections.includes(section))) {
     if (e.values.includes(value) || (e.boolean && parseBoolean(value) !== undefined)) return undefined;
     if (e.prefixes?.some((p) => value.startsWith(p))) return undefined;
     if (valueInfo(section, key, value)) return undefined; // a value of a later release (unknown-directive judges the version)

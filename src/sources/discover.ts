@@ -69,13 +69,16 @@ export function discover(
       onlyFiles: false,
       followSymbolicLinks: false,
       ignore,
-      absolute: true,
+      // Not `absolute: true`: fast-glob then turns every backslash into a slash, and systemd's escaped
+      // unit names are full of them (system-systemd\x2dcryptsetup.slice, dev-disk-by\x2duuid-….swap).
+      absolute: false,
       objectMode: true,
       suppressErrors: true,
     });
     for (const e of found) {
-      if (e.dirent.isDirectory() || (opts.accept && !opts.accept(e.path))) continue;
-      add(e.path, e.dirent.isSymbolicLink());
+      const full = path.join(abs, e.path);
+      if (e.dirent.isDirectory() || (opts.accept && !opts.accept(full))) continue;
+      add(full, e.dirent.isSymbolicLink());
     }
   }
   entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
