@@ -10,6 +10,7 @@ import { loadRules } from './registry.js';
 import type { ReportSpec, RuleContext } from './rule.js';
 import { defaultConfig, findConfigFile, loadConfigFile, type Config } from '../config.js';
 import { applySuppressions, collectSuppressions } from './suppress.js';
+import { lap, reportTimings, resetTimings } from '../util/timing.js';
 import type { RunStats } from '../reporters/types.js';
 
 export interface LintOptions {
@@ -46,6 +47,7 @@ export const UNUSED_SUPPRESSION = 'unused-suppression';
 
 export async function lint(opts: LintOptions = {}): Promise<LintResult> {
   const t0 = performance.now();
+  resetTimings();
   const cwd = path.resolve(opts.cwd ?? process.cwd());
   const rules = await loadRules();
   const ids = new Set(rules.map((r) => r.meta.id));
@@ -55,7 +57,11 @@ export async function lint(opts: LintOptions = {}): Promise<LintResult> {
     config = file ? await loadConfigFile(file, ids) : defaultConfig();
   }
   const roots = (opts.paths?.length ? opts.paths : ['.']).map((p) => path.resolve(cwd, p));
-  const projects = loadProjects(roots, { cwd, ignore: config.ignore }).map((project) => ({ project, graph: buildGraph(project) }));
+  lap('rules+config');
+  const loaded = loadProjects(roots, { cwd, ignore: config.ignore });
+  lap('load: rest');
+  const projects = loaded.map((project) => ({ project, graph: buildGraph(project) }));
+  lap('graph');
 
   const raw: Finding[] = [];
   const failures: RuleFailure[] = [];
@@ -86,6 +92,7 @@ export async function lint(opts: LintOptions = {}): Promise<LintResult> {
     } catch (e) {
       failures.push({ ruleId: rule.meta.id, error: e instanceof Error ? e : new Error(String(e)) });
     }
+    lap(`rule ${rule.meta.id}`);
   }
 
   // A finding must point at something the user can edit: when a rule located it in one of systemd's
@@ -134,6 +141,8 @@ export async function lint(opts: LintOptions = {}): Promise<LintResult> {
     units: projects.reduce((n, p) => n + p.project.inputUnits().length, 0),
     durationMs: Math.round(performance.now() - t0),
   };
+  lap('suppressions+output');
+  reportTimings();
   const { project, graph } = projects[0];
   return { findings, stats, rules: rules.map((r) => r.meta), config, failures, project, graph, projects };
 }

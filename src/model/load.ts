@@ -12,6 +12,7 @@ import { splitUnitList } from '../sources/unitfile/words.js';
 import { parseUnitName, templateOf, UNIT_TYPES, unitType, type UnitType } from './names.js';
 import { Unit, type LinkKind, type UnitSource } from './unit.js';
 import { builtinUnits } from '../catalog/index.js';
+import { lap } from '../util/timing.js';
 
 const UNIT_SUFFIX = new RegExp(`\\.(${UNIT_TYPES.join('|')})$`);
 
@@ -99,6 +100,7 @@ export function scopeOf(p: string): Scope {
  */
 export function loadProjects(roots: string[], opts: LoadOptions): Project[] {
   const { entries, problems: discoverProblems } = discover(roots.length ? roots : ['.'], ['**/*'], { ignore: opts.ignore, accept: isUnitPath });
+  lap('load: discover');
   const problems = discoverProblems.map((p) => ({ location: fileLocation(p.path), message: p.message }));
   const user = entries.filter((e) => scopeOf(e.path) === 'user');
   const system = entries.filter((e) => scopeOf(e.path) === 'system');
@@ -227,6 +229,7 @@ export function buildProject(entries: DiscoveredEntry[], problems: LoadProblem[]
     units.set(name, u);
   }
 
+  lap('load: read+parse fragments');
   // systemd's own units, unless the input overrides them.
   const scope: Scope = opts.scope ?? 'system';
   if (opts.builtins !== false) {
@@ -245,6 +248,7 @@ export function buildProject(entries: DiscoveredEntry[], problems: LoadProblem[]
     }
   }
 
+  lap('load: built-ins');
   // Masks: a masked unit is loaded as "masked" whatever fragments exist.
   for (const [name, e] of masks) {
     let u = units.get(name);
@@ -343,7 +347,9 @@ export function buildProject(entries: DiscoveredEntry[], problems: LoadProblem[]
     }
   };
 
+  lap('load: masks+aliases');
   for (const u of [...units.values()]) attachDropins(u);
+  lap('load: drop-ins');
 
   // Drop-in folders for units we do not have: the base unit lives elsewhere (a packaged unit).
   const claimed = new Set<string>();
@@ -364,6 +370,7 @@ export function buildProject(entries: DiscoveredEntry[], problems: LoadProblem[]
     attachDropins(u);
   }
 
+  lap('load: partial units');
   // Link folders.
   for (const l of linkEntries) {
     let owner = units.get(canonical(l.owner)) ?? instantiate(l.owner);
@@ -405,6 +412,7 @@ export function buildProject(entries: DiscoveredEntry[], problems: LoadProblem[]
     pending = next;
   }
 
+  lap('load: links+instances');
   const resolve = (name: string): Unit | undefined => units.get(canonical(name)) ?? instantiate(canonical(name));
 
   return {
