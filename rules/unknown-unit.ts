@@ -152,28 +152,35 @@ There is no \`networking.target\`: write \`After=network.target\` (or \`network-
       if (t && (t !== n) && defined(t)) return true;
       return false;
     };
-    const candidates = [
-      ...new Set<string>([
-        ...[...project.units.values()].filter((u) => u.origin !== 'referenced').map((u) => u.name),
-        ...project.aliasOf.keys(),
-        ...builtinUnits(project.scope).map((b) => b.name),
-      ]),
-    ]
-      .filter((c) => parseUnitName(c)?.instance !== '')
-      .sort();
-    const builtinNames = new Set(builtinUnits(project.scope).map((b) => b.name));
-    const byType = new Map<string, string[]>();
-    for (const c of candidates) {
-      const t = c.slice(c.lastIndexOf('.') + 1);
-      (byType.get(t) ?? byType.set(t, []).get(t)!).push(c);
-    }
-    const byStem = new Map<string, string[]>();
-    for (const c of candidates) {
-      const stem = c.slice(0, c.lastIndexOf('.'));
-      let a = byStem.get(stem);
-      if (!a) byStem.set(stem, (a = []));
-      a.push(c);
-    }
+    // Suggestions are only needed for names nobody defines: build the candidate lists on first need.
+    let lists: { candidates: string[]; builtinNames: Set<string>; byType: Map<string, string[]>; byStem: Map<string, string[]> } | undefined;
+    const suggestions = () => {
+      if (lists) return lists;
+      const candidates = [
+        ...new Set<string>([
+          ...[...project.units.values()].filter((u) => u.origin !== 'referenced').map((u) => u.name),
+          ...project.aliasOf.keys(),
+          ...builtinUnits(project.scope).map((b) => b.name),
+        ]),
+      ]
+        .filter((c) => parseUnitName(c)?.instance !== '')
+        .sort();
+      const builtinNames = new Set(builtinUnits(project.scope).map((b) => b.name));
+      const byType = new Map<string, string[]>();
+      for (const c of candidates) {
+        const t = c.slice(c.lastIndexOf('.') + 1);
+        (byType.get(t) ?? byType.set(t, []).get(t)!).push(c);
+      }
+      const byStem = new Map<string, string[]>();
+      for (const c of candidates) {
+        const stem = c.slice(0, c.lastIndexOf('.'));
+        let a = byStem.get(stem);
+        if (!a) byStem.set(stem, (a = []));
+        a.push(c);
+      }
+      lists = { candidates, builtinNames, byType, byStem };
+      return lists;
+    };
     const seen = new Set<string>();
     for (const u of project.inputUnits()) {
       if (u.template) continue;
@@ -183,6 +190,7 @@ There is no \`networking.target\`: write \`After=network.target\` (or \`network-
         seen.add(key);
         const pn = parseUnitName(r.name);
         if (!pn) {
+          const { byStem } = suggestions();
           const guess = byStem.get(r.name)?.find((c) => c.endsWith('.target')) ?? byStem.get(r.name)?.[0];
           ctx.report({
             unit: u.name,
@@ -194,6 +202,7 @@ There is no \`networking.target\`: write \`After=network.target\` (or \`network-
         }
         if (defined(r.name) || r.name === u.name) continue;
         const stem = pn.name.slice(0, pn.name.length - pn.type.length - 1);
+        const { byType, byStem, builtinNames } = suggestions();
         const sameType = byType.get(pn.type) ?? [];
         let guess = nearMiss(stem, pn.type, sameType, (c) => builtinNames.has(c));
         if (!guess) guess = byStem.get(stem)?.find((c) => c !== r.name && (project.units.get(c)?.builtin || c.endsWith('.target')));

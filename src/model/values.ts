@@ -59,19 +59,37 @@ export interface ValueProblem {
 }
 
 /** Why systemd would reject `value` for `[section] key=`, or undefined when it parses (or we cannot tell). */
+const kinds = new Map<string, Enum | 'BOOLEAN' | 'SECONDS' | 'UNSIGNED' | null>();
+
+/** What kind of value [section] key= takes, memoised (most keys are free-form: null). */
+function kindOf(section: string, key: string): Enum | 'BOOLEAN' | 'SECONDS' | 'UNSIGNED' | null {
+  const k = section + '\0' + key;
+  let v = kinds.get(k);
+  if (v === undefined) {
+    const e = ENUMS[key];
+    if (e && (!e.sections || e.sections.includes(section))) v = e;
+    else {
+      const t = directiveInfo(section, key)?.type;
+      v = t === 'BOOLEAN' || t === 'SECONDS' || t === 'UNSIGNED' ? t : null;
+    }
+    kinds.set(k, v);
+  }
+  return v;
+}
+
 export function checkValue(section: string, key: string, value: string): ValueProblem | undefined {
   if (value === '' || value.includes('%')) return undefined; // reset, or specifiers resolved at load time
-  const e = ENUMS[key];
-  if (e && (!e.sections || e.sections.includes(section))) {
+  const kind = kindOf(section, key);
+  if (kind === null) return undefined;
+  if (typeof kind === 'object') {
+    const e = kind;
     if (e.values.includes(value) || (e.boolean && parseBoolean(value) !== undefined)) return undefined;
     if (e.prefixes?.some((p) => value.startsWith(p))) return undefined;
     if (valueInfo(section, key, value)) return undefined; // a value of a later release (unknown-directive judges the version)
     return { what: e.what, accepted: e.boolean ? ['yes', 'no', ...e.values] : e.values, def: e.def };
   }
-  const info = directiveInfo(section, key);
-  if (!info) return undefined;
-  if (info.type === 'BOOLEAN' && parseBoolean(value) === undefined) return { what: 'boolean value', accepted: ['yes', 'no'] };
-  if (info.type === 'SECONDS' && parseTimespan(value) === undefined) return { what: 'sec value' };
-  if (info.type === 'UNSIGNED' && !/^\+?[0-9]+$/.test(value)) return { what: 'unsigned value' };
+  if (kind === 'BOOLEAN' && parseBoolean(value) === undefined) return { what: 'boolean value', accepted: ['yes', 'no'] };
+  if (kind === 'SECONDS' && parseTimespan(value) === undefined) return { what: 'sec value' };
+  if (kind === 'UNSIGNED' && !/^\+?[0-9]+$/.test(value)) return { what: 'unsigned value' };
   return undefined;
 }
