@@ -11,6 +11,7 @@ import type { ReportSpec, RuleContext } from './rule.js';
 import { defaultConfig, findConfigFile, loadConfigFile, type Config } from '../config.js';
 import { applySuppressions, collectSuppressions } from './suppress.js';
 import { lap, reportTimings, resetTimings } from '../util/timing.js';
+import { prepareGates } from '../analysis/gates.js';
 import type { RunStats } from '../reporters/types.js';
 
 export interface LintOptions {
@@ -62,6 +63,8 @@ export async function lint(opts: LintOptions = {}): Promise<LintResult> {
   lap('load: rest');
   const projects = loaded.map((project) => ({ project, graph: buildGraph(project) }));
   lap('graph');
+  await prepareGates(loaded);
+  lap('shell parser');
 
   const raw: Finding[] = [];
   const failures: RuleFailure[] = [];

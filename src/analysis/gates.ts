@@ -1,0 +1,221 @@
+/**
+ * The health-gate analysis shared by the health-gate rules: for each service, the probes its start
+ * path runs (in Exec lines, `sh -c` scripts and scripts of the input tree it runs by path), whether
+ * they hold its start job, and which units provide what they probe.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Location } from '../types.js';
+import type { Project } from '../model/load.js';
+import type { Unit } from '../model/unit.js';
+import { valueLocation } from '../model/unit.js';
+import type { NetworkUse, Resource, Wait } from './types.js';
+import { execCommands, type ExecCommand } from './exec.js';
+import { analyseCommand, analyseScript } from './waits.js';
+import { initShell } from './shell.js';
+import { providedBy, sameResource, type Provided } from './endpoints.js';
+import { START_PHASES, phaseHoldsStartJob, serviceType, type StartPhase } from './startpath.js';
+
+export interface GateWait {
+  unit: Unit;
+  phase: StartPhase;
+  /** Whether the command runs while the unit's start job is still open. */
+  holds: boolean;
+  wait: Wait;
+  /** Where the probe is: the Exec line, or the line of the script the Exec line runs. */
+  location: Location;
+  /** "ExecStartPost" or "ExecStartPre → /usr/local/bin/gate.sh". */
+  via: string;
+}
+
+export interface GateNetworkUse {
+  unit: Unit;
+  phase: StartPhase;
+  use: NetworkUse;
+  location: Location;
+  via: string;
+}
+
+const commandCache = new WeakMap<Unit, Map<StartPhase, ExecCommand[]>>();
+
+/** The unit's commands of one start phase, parsed once. */
+function startCommands(u: Unit, phase: StartPhase): ExecCommand[] {
+  let m = commandCache.get(u);
+  if (!m) commandCache.set(u, (m = new Map()));
+  let c = m.get(phase);
+  if (!c) m.set(phase, (c = execCommands(u, phase)));
+  return c;
+}
+
+const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'ksh', 'zsh', 'busybox']);
+
+type Script = { file: string; text: string; prog: string };
+const scriptCache = new WeakMap<Project, Map<string, Script | null>>();
+
+/** A script of the input tree that the command runs by path (ExecStartPre=/usr/local/bin/gate.sh). */
+function scriptInTree(project: Project, cmd: ExecCommand): Script | undefined {
+  let prog = cmd.argv[0];
+  if (prog && SHELLS.has(path.basename(prog)) && cmd.argv[1] && !cmd.argv[1].startsWith('-')) prog = cmd.argv[1];
+  if (!prog || !prog.startsWith('/')) return undefined;
+  let cache = scriptCache.get(project);
+  if (!cache) scriptCache.set(project, (cache = new Map()));
+  if (!cache.has(prog)) cache.set(prog, findScript(project, prog) ?? null);
+  return cache.get(prog) ?? undefined;
+}
+
+const topLevel = new Map<string, Set<string>>();
+
+/** The names at the top of a root folder, read once: a script path is only looked up under a root that mirrors it. */
+function topOf(dir: string): Set<string> {
+  let s = topLevel.get(dir);
+  if (!s) {
+    try {
+      s = new Set(fs.readdirSync(dir));
+    } catch {
+      s = new Set();
+    }
+    topLevel.set(dir, s);
+  }
+  return s;
+}
+
+function findScript(project: Project, prog: string): Script | undefined {
+  const first = prog.split('/')[1] ?? '';
+  for (const root of project.roots) {
+    let dir = root;
+    try {
+      if (!fs.statSync(root).isDirectory()) dir = path.dirname(root);
+    } catch {
+      continue;
+    }
+    if (!topOf(dir).has(first)) continue;
+    const p = path.join(dir, prog);
+    try {
+      if (!fs.statSync(p).isFile()) continue;
+      const text = fs.readFileSync(p, 'utf8');
+      if (text.includes('\u0000')) continue;
+      return { file: p, text, prog };
+    } catch {
+      /* not in this root */
+    }
+  }
+  return undefined;
+}
+
+/** True when some start-path command needs the shell parser (a shell -c, or a script in the tree). */
+export function needsShell(projects: Project[]): boolean {
+  for (const project of projects) {
+    for (const u of project.inputUnits()) {
+      if (u.type !== 'service') continue;
+      for (const phase of START_PHASES) {
+        for (const cmd of startCommands(u, phase)) {
+          if (SHELLS.has(path.basename(cmd.argv[0] ?? '')) || scriptInTree(project, cmd)) return true;
+        }
+      }
+    }
+  }
+  return false;
+}
+
+/** Loads the shell parser when the input needs it (the engine calls this before the rules run). */
+export async function prepareGates(projects: Project[]): Promise<void> {
+  if (needsShell(projects)) await initShell();
+}
+
+const waitCache = new WeakMap<Unit, GateWait[]>();
+const netCache = new WeakMap<Unit, GateNetworkUse[]>();
+
+function analyse(u: Unit, project: Project): void {
+  const waits: GateWait[] = [];
+  const nets: GateNetworkUse[] = [];
+  const type = serviceType(u).type;
+  for (const phase of START_PHASES) {
+    const holds = phaseHoldsStartJob(phase, type);
+    for (const cmd of startCommands(u, phase)) {
+      const at = valueLocation(cmd.at);
+      const script = scriptInTree(project, cmd);
+      if (script) {
+        const via = `${phase} → ${script.prog}`;
+        const found = analyseScript(script.text);
+        for (const w of found.waits) {
+          const loc: Location = { file: script.file, line: w.pos.line, column: w.pos.column, endLine: w.pos.line, endColumn: w.pos.column + w.text.length };
+          waits.push({ unit: u, phase, holds, wait: w, location: loc, via });
+        }
+        for (const n of found.net) {
+          nets.push({ unit: u, phase, use: n, location: { file: script.file, line: n.pos.line, column: n.pos.column, endLine: n.pos.line, endColumn: n.pos.column + 1 }, via });
+        }
+        continue;
+      }
+      const found = analyseCommand(cmd.argv);
+      for (const w of found.waits) waits.push({ unit: u, phase, holds, wait: w, location: at, via: phase });
+      for (const n of found.net) nets.push({ unit: u, phase, use: n, location: at, via: phase });
+    }
+  }
+  waitCache.set(u, waits);
+  netCache.set(u, nets);
+}
+
+/** Every probe in the unit's start path (retried or not; the rules decide). */
+export function gateWaits(u: Unit, project: Project): GateWait[] {
+  if (u.type !== 'service') return [];
+  if (!waitCache.has(u)) analyse(u, project);
+  return waitCache.get(u)!;
+}
+
+export function gateNetworkUses(u: Unit, project: Project): GateNetworkUse[] {
+  if (u.type !== 'service') return [];
+  if (!netCache.has(u)) analyse(u, project);
+  return netCache.get(u)!;
+}
+
+export interface Provider {
+  /** The unit that answers (for a socket-activated resource: the service behind the socket). */
+  unit: Unit;
+  provided: Provided;
+  /** Set when a .socket unit holds the listener and `unit` is the service it activates. */
+  socket?: Unit;
+}
+
+function unitHeader(u: Unit): Provided['at'] {
+  const f = u.fragment;
+  return { file: f?.file ?? u.name, line: 1, column: 1, endLine: 1, endColumn: 1 } as Provided['at'];
+}
+
+const providerIndex = new WeakMap<Project, { unit: Unit; provided: Provided }[]>();
+
+function allProvided(project: Project): { unit: Unit; provided: Provided }[] {
+  let idx = providerIndex.get(project);
+  if (!idx) {
+    idx = [];
+    for (const u of project.units.values()) {
+      if (u.masked || u.template || u.instance === '' || !(u.type === 'service' || u.type === 'socket')) continue;
+      if (u.origin !== 'input') continue;
+      for (const p of providedBy(u, project)) idx.push({ unit: u, provided: p });
+    }
+    providerIndex.set(project, idx);
+  }
+  return idx;
+}
+
+/**
+ * The units that provide a resource; a socket's listener is answered by the service it activates. A
+ * `unit` resource (systemctl start/is-active X) is provided by X's start job itself.
+ */
+export function providersOf(r: Resource, project: Project): Provider[] {
+  const out: Provider[] = [];
+  if (r.kind === 'unit') {
+    const u = project.resolve(r.name);
+    if (u && !u.masked) out.push({ unit: u, provided: { resource: r, how: `its own start job`, at: unitHeader(u) } });
+    return out;
+  }
+  for (const { unit, provided } of allProvided(project)) {
+    if (!sameResource(r, provided.resource)) continue;
+    if (unit.type === 'socket') {
+      const stem = unit.name.slice(0, unit.name.lastIndexOf('.'));
+      const svcName = unit.get('Socket', 'Service')?.value ?? `${stem}.service`;
+      const svc = project.resolve(svcName);
+      out.push({ unit: svc ?? unit, provided, socket: unit });
+    } else out.push({ unit, provided });
+  }
+  return out;
+}
