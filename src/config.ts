@@ -20,6 +20,8 @@ export interface Config {
   knownUnits: string[];
   /** Report every reference to a unit nobody defines (unknown-unit), not only near misses and targets. */
   strict: boolean;
+  /** What units serve that analysis cannot see: unit name → URLs, host:port or unix paths. */
+  serves: Record<string, string[]>;
   /** Where the config came from (for messages). */
   source?: string;
 }
@@ -28,11 +30,11 @@ export class ConfigError extends Error {}
 
 export const CONFIG_FILES = ['unitlint.config.json', '.unitlintrc.json', '.unitlintrc.yaml', '.unitlintrc.yml'];
 
-const KEYS = new Set(['rules', 'ignore', 'systemdVersion', 'knownUnits', 'strict', '$schema']);
+const KEYS = new Set(['rules', 'ignore', 'systemdVersion', 'knownUnits', 'strict', 'serves', '$schema']);
 const SETTINGS = new Set(['error', 'warning', 'info', 'off']);
 
 export function defaultConfig(): Config {
-  return { rules: {}, ignore: [], knownUnits: [], strict: false };
+  return { rules: {}, ignore: [], knownUnits: [], strict: false, serves: {} };
 }
 
 /** Finds the config file for `cwd`, walking up until a folder with a config, a .git folder, or the root. */
@@ -102,6 +104,12 @@ export function validateConfig(raw: unknown, source: string, knownRules?: Readon
   if (o.strict !== undefined) {
     if (typeof o.strict !== 'boolean') throw new ConfigError(`${source}: "strict" must be true or false`);
     c.strict = o.strict;
+  }
+  if (o.serves !== undefined) {
+    if (typeof o.serves !== 'object' || o.serves === null || Array.isArray(o.serves)) throw new ConfigError(`${source}: "serves" must be an object of unit name → list of URLs`);
+    for (const [unit, v] of Object.entries(o.serves as Record<string, unknown>)) {
+      c.serves[unit] = typeof v === 'string' ? [v] : stringArray(v, `serves.${unit}`, source);
+    }
   }
   if (o.systemdVersion !== undefined) {
     const v = typeof o.systemdVersion === 'string' ? Number(o.systemdVersion) : o.systemdVersion;

@@ -13,7 +13,7 @@ import type { NetworkUse, Resource, Wait } from './types.js';
 import { execCommands, type ExecCommand } from './exec.js';
 import { analyseCommand, analyseScript } from './waits.js';
 import { initShell } from './shell.js';
-import { providedBy, sameResource, type Provided } from './endpoints.js';
+import { parseServes, providedBy, sameResource, type Provided } from './endpoints.js';
 import { START_PHASES, phaseHoldsStartJob, serviceType, type StartPhase } from './startpath.js';
 
 export interface GateWait {
@@ -182,6 +182,13 @@ function unitHeader(u: Unit): Provided['at'] {
 }
 
 const providerIndex = new WeakMap<Project, { unit: Unit; provided: Provided }[]>();
+const configured = new WeakMap<Project, { serves: Record<string, string[]>; source: string | undefined }>();
+
+/** The configuration's `serves` map (unit → what it serves), given by the engine before the rules run. */
+export function setConfiguredServes(project: Project, serves: Record<string, string[]>, source: string | undefined): void {
+  configured.set(project, { serves, source });
+  providerIndex.delete(project);
+}
 
 function allProvided(project: Project): { unit: Unit; provided: Provided }[] {
   let idx = providerIndex.get(project);
@@ -191,6 +198,17 @@ function allProvided(project: Project): { unit: Unit; provided: Provided }[] {
       if (u.masked || u.template || u.instance === '' || !(u.type === 'service' || u.type === 'socket')) continue;
       if (u.origin !== 'input') continue;
       for (const p of providedBy(u, project)) idx.push({ unit: u, provided: p });
+    }
+    const conf = configured.get(project);
+    for (const [name, items] of Object.entries(conf?.serves ?? {}).sort()) {
+      const u = project.resolve(name);
+      if (!u) continue;
+      for (const item of items) {
+        const r = parseServes(item);
+        if (!r) continue;
+        const file = conf?.source ?? 'unitlint.config.json';
+        idx.push({ unit: u, provided: { resource: r, how: `serves in ${path.basename(file)}`, at: { file, line: 1, column: 1, endLine: 1, endColumn: 1 } } as Provided });
+      }
     }
     providerIndex.set(project, idx);
   }

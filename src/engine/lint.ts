@@ -11,7 +11,7 @@ import type { ReportSpec, RuleContext } from './rule.js';
 import { defaultConfig, findConfigFile, loadConfigFile, type Config } from '../config.js';
 import { applySuppressions, collectSuppressions } from './suppress.js';
 import { lap, reportTimings, resetTimings } from '../util/timing.js';
-import { prepareGates } from '../analysis/gates.js';
+import { prepareGates, setConfiguredServes } from '../analysis/gates.js';
 import type { RunStats } from '../reporters/types.js';
 
 export interface LintOptions {
@@ -64,6 +64,7 @@ export async function lint(opts: LintOptions = {}): Promise<LintResult> {
   const projects = loaded.map((project) => ({ project, graph: buildGraph(project) }));
   lap('graph');
   await prepareGates(loaded);
+  for (const p of loaded) setConfiguredServes(p, config.serves, config.source);
   lap('shell parser');
 
   const raw: Finding[] = [];
