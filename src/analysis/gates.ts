@@ -13,7 +13,8 @@ import type { NetworkUse, Resource, Wait } from './types.js';
 import { execCommands, type ExecCommand } from './exec.js';
 import { analyseCommand, analyseScript } from './waits.js';
 import { initShell } from './shell.js';
-import { parseServes, providedBy, sameResource, type Provided } from './endpoints.js';
+import { describeResource, parseServes, providedBy, sameResource, type Provided } from './endpoints.js';
+import { proxyRoutes } from './proxies.js';
 import { START_PHASES, phaseHoldsStartJob, serviceType, type StartPhase } from './startpath.js';
 
 export interface GateWait {
@@ -219,8 +220,20 @@ function allProvided(project: Project): { unit: Unit; provided: Provided }[] {
  * The units that provide a resource; a socket's listener is answered by the service it activates. A
  * `unit` resource (systemctl start/is-active X) is provided by X's start job itself.
  */
-export function providersOf(r: Resource, project: Project): Provider[] {
+export function providersOf(r: Resource, project: Project, depth = 0): Provider[] {
   const out: Provider[] = [];
+  if (r.kind === 'host' && depth < 4) {
+    // A virtual host behind a reverse proxy of the tree answers only when both the proxy and the
+    // unit serving the upstream run.
+    for (const route of proxyRoutes(project)) {
+      if (route.host !== r.name || (route.port !== r.port && r.port !== 0)) continue;
+      const proxy = project.resolve(route.proxyUnit);
+      if (proxy && !proxy.masked) out.push({ unit: proxy, provided: { resource: r, how: route.how, at: route.at } as Provided });
+      for (const up of providersOf(route.upstream, project, depth + 1)) {
+        out.push({ ...up, provided: { resource: r, how: `${route.how}, ${describeResource(route.upstream)} served by ${up.provided.how}`, at: up.provided.at } as Provided });
+      }
+    }
+  }
   if (r.kind === 'unit') {
     const u = project.resolve(r.name);
     if (u && !u.masked) out.push({ unit: u, provided: { resource: r, how: `its own start job`, at: unitHeader(u) } });
