@@ -177,6 +177,40 @@ export interface Provider {
   socket?: Unit;
 }
 
+const DIRECTORY_ROOTS: [string, string][] = [
+  ['RuntimeDirectory', '/run'], ['StateDirectory', '/var/lib'], ['CacheDirectory', '/var/cache'],
+  ['LogsDirectory', '/var/log'], ['ConfigurationDirectory', '/etc'],
+];
+const CREATORS = new Set(['mkdir', 'touch', 'install', 'mkfifo', 'ln']);
+
+/**
+ * Files and folders a service creates when it starts: its RuntimeDirectory=/StateDirectory=/… (systemd
+ * creates them before ExecStartPre=), and paths that mkdir/touch/install/ln commands of its start path write.
+ */
+function filesCreatedBy(u: Unit): Provided[] {
+  const out: Provided[] = [];
+  for (const [key, root] of DIRECTORY_ROOTS) {
+    for (const v of u.list('Service', key)) {
+      for (const w of v.value.split(/\s+/).filter(Boolean)) {
+        const dir = w.split(':')[0].replace(/^\/+|\/+$/g, '');
+        if (!dir) continue;
+        out.push({ resource: { kind: 'file', path: `${root}/${dir}` }, how: `${key}=${w}`, at: valueLocation(v.at) } as Provided);
+      }
+    }
+  }
+  for (const phase of START_PHASES) {
+    for (const cmd of startCommands(u, phase)) {
+      if (!CREATORS.has(path.basename(cmd.argv[0] ?? ''))) continue;
+      const targets = cmd.argv.slice(1).filter((a) => a.startsWith('/'));
+      // ln SOURCE TARGET creates TARGET only; the others create every path they name.
+      for (const t of path.basename(cmd.argv[0]) === 'ln' ? targets.slice(-1) : targets) {
+        out.push({ resource: { kind: 'file', path: t.replace(/\/+$/, '') }, how: `${phase} ${cmd.argv.join(' ')}`, at: valueLocation(cmd.at) } as Provided);
+      }
+    }
+  }
+  return out;
+}
+
 function unitHeader(u: Unit): Provided['at'] {
   const f = u.fragment;
   return { file: f?.file ?? u.name, line: 1, column: 1, endLine: 1, endColumn: 1 } as Provided['at'];
@@ -199,6 +233,7 @@ function allProvided(project: Project): { unit: Unit; provided: Provided }[] {
       if (u.masked || u.template || u.instance === '' || !(u.type === 'service' || u.type === 'socket')) continue;
       if (u.origin !== 'input') continue;
       for (const p of providedBy(u, project)) idx.push({ unit: u, provided: p });
+      if (u.type === 'service') for (const p of filesCreatedBy(u)) idx.push({ unit: u, provided: p });
     }
     const conf = configured.get(project);
     for (const [name, items] of Object.entries(conf?.serves ?? {}).sort()) {
