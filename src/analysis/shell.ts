@@ -3,6 +3,7 @@
  * happens at import time: call initShell() once (it is idempotent), then parseShell() synchronously.
  */
 import { createRequire } from 'node:module';
+import v8 from 'node:v8';
 import type { Parser as TSParser, Tree } from 'web-tree-sitter';
 
 let parser: TSParser | undefined;
@@ -12,6 +13,10 @@ let loading: Promise<void> | undefined;
 export async function initShell(): Promise<void> {
   if (parser) return;
   loading ??= (async () => {
+    // Baseline (Liftoff) compilation only: V8 otherwise optimises the grammar's WebAssembly in the
+    // background, and the process waits for that work at exit (~450 ms measured) — for parsing a few
+    // dozen scripts, the optimised code would never pay off.
+    v8.setFlagsFromString('--liftoff-only');
     const { Parser, Language } = await import('web-tree-sitter');
     const require = createRequire(import.meta.url);
     const coreWasm = require.resolve('web-tree-sitter/tree-sitter.wasm');
