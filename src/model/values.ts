@@ -81,6 +81,8 @@ export function checkValue(section: string, key: string, value: string): ValuePr
   if (value === '' || value.includes('%')) return undefined; // reset, or specifiers resolved at load time
   const kind = kindOf(section, key);
   if (kind === null) return undefined;
+  // A value a later release added (PrivateTmp=disconnected in 257, …): unknown-directive judges the version.
+  if (valueInfo(section, key, value)) return undefined;
   if (typeof kind === 'object') {
     const e = kind;
     if (e.values.includes(value) || (e.boolean && parseBoolean(value) !== undefined)) return undefined;
