@@ -313,21 +313,27 @@ class Cursor {
     } else this.col++;
     return c;
   }
+  /** Skips one white-space character or a whole `#` comment; false when neither is next. */
+  skipBlankOrComment(): boolean {
+    const ch = this.peek();
+    if (/\s/.test(ch)) {
+      this.next();
+      return true;
+    }
+    if (ch === '#') {
+      while (!this.done && this.peek() !== '\n') this.next();
+      return true;
+    }
+    return false;
+  }
 }
 
 function nginxTokens(text: string): NTok[] {
   const out: NTok[] = [];
   const c = new Cursor(text);
   while (!c.done) {
+    if (c.skipBlankOrComment()) continue;
     const ch = c.peek();
-    if (/\s/.test(ch)) {
-      c.next();
-      continue;
-    }
-    if (ch === '#') {
-      while (!c.done && c.peek() !== '\n') c.next();
-      continue;
-    }
     const line = c.line;
     const col = c.col;
     if (ch === ';' || ch === '{' || ch === '}') {
@@ -657,14 +663,7 @@ function caddyTokens(text: string): CTok[] {
       c.next();
       continue;
     }
-    if (/\s/.test(ch)) {
-      c.next();
-      continue;
-    }
-    if (ch === '#') {
-      while (!c.done && c.peek() !== '\n') c.next();
-      continue;
-    }
+    if (c.skipBlankOrComment()) continue;
     const line = c.line;
     const col = c.col;
     let t = '';
