@@ -438,6 +438,7 @@ describe('sarif reporter', () => {
   it('percent-encodes paths into relative URIs', () => {
     expect(pathToUri('units/my dir/a,b.service')).toEqual({ uri: 'units/my%20dir/a,b.service', uriBaseId: '%SRCROOT%' });
     expect(pathToUri('a:b/c#d?e%f.service').uri).toBe('a%3Ab/c%23d%3Fe%25f.service');
+    expect(pathToUri('systemd:/lib/systemd/system/sysinit.target')).toEqual({ uri: 'file:///lib/systemd/system/sysinit.target' });
     expect(pathToUri('dev-disk-by\\x2duuid.device').uri).toBe('dev-disk-by%5Cx2duuid.device');
     expect(pathToUri('getty@tty1.service').uri).toBe('getty@tty1.service');
     expect(pathToUri('ünit.service').uri).toBe('%C3%BCnit.service');

@@ -32,6 +32,8 @@ export function pascalCase(id: string): string {
  * `#`, `?`, spaces and backslashes (systemd's `\x2d` escapes). Absolute paths become `file://` URIs.
  */
 export function pathToUri(file: string): { uri: string; uriBaseId?: string } {
+  // systemd's own units ("systemd:/lib/systemd/system/x") live on the host, not in the repository.
+  if (file.startsWith('systemd:')) return { uri: pathToFileURL(file.slice('systemd:'.length)).href };
   if (path.isAbsolute(file)) return { uri: pathToFileURL(file).href };
   const uri = file
     .split('/')
