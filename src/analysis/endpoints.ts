@@ -82,7 +82,7 @@ function isRemoteName(h: string): boolean {
   return !isIP(h) && !isLocalHost(h);
 }
 
-function validPort(s: string): number | undefined {
+export function validPort(s: string): number | undefined {
   if (!/^\d{1,5}$/.test(s)) return undefined;
   const n = Number(s);
   return n >= 1 && n <= 65535 ? n : undefined;
@@ -315,18 +315,49 @@ function serviceEnvironment(u: Unit, project: Project): Env {
   return env;
 }
 
-/** The files an absolute host path names inside the input tree (its roots, or a sysroot under a root). */
-function findInTree(spec: string, u: Unit, project: Project): string[] {
-  const roots: string[] = [];
-  for (const r of project.roots.length ? project.roots : ['.']) {
-    let abs = path.resolve(project.cwd, r);
-    try {
-      if (fs.statSync(abs).isFile()) abs = path.dirname(abs);
-    } catch {
-      continue;
+const rootCache = new WeakMap<Project, string[]>();
+
+/** The project's roots as folders (a file argument stands for its folder), resolved once. */
+function rootFolders(project: Project): string[] {
+  let roots = rootCache.get(project);
+  if (!roots) {
+    roots = [];
+    for (const r of project.roots.length ? project.roots : ['.']) {
+      let abs = path.resolve(project.cwd, r);
+      try {
+        if (fs.statSync(abs).isFile()) abs = path.dirname(abs);
+      } catch {
+        continue;
+      }
+      roots.push(abs);
     }
-    roots.push(abs);
+    rootCache.set(project, roots);
   }
+  return roots;
+}
+
+const topLevel = new Map<string, Set<string>>();
+
+/** The names at the top of a folder, read once: a host path is only looked up under a folder that mirrors it. */
+function topOf(dir: string): Set<string> {
+  let t = topLevel.get(dir);
+  if (!t) {
+    try {
+      t = new Set(fs.readdirSync(dir));
+    } catch {
+      t = new Set();
+    }
+    topLevel.set(dir, t);
+  }
+  return t;
+}
+
+/**
+ * The files an absolute host path (an EnvironmentFile=, a script an Exec line runs) names inside the
+ * input tree: under a root, or under a sysroot below a root. Never outside the roots.
+ */
+export function findInTree(spec: string, u: Unit, project: Project): string[] {
+  const roots = rootFolders(project);
   const bases: string[] = [...roots];
   for (const s of u.sources()) {
     if (s.builtin) continue;
@@ -335,7 +366,9 @@ function findInTree(spec: string, u: Unit, project: Project): string[] {
     const sysroot = m[1] || '/';
     if (roots.some((r) => { const rel = path.relative(r, sysroot); return !rel.startsWith('..') && !path.isAbsolute(rel); }) && !bases.includes(sysroot)) bases.push(sysroot);
   }
+  const first = spec.split('/')[1] ?? '';
   for (const b of bases) {
+    if (!topOf(b).has(first)) continue;
     const p = path.join(b, spec);
     const base = path.basename(p);
     if (/[*?[]/.test(base)) {

@@ -3,7 +3,6 @@
  * path runs (in Exec lines, `sh -c` scripts and scripts of the input tree it runs by path), whether
  * they hold its start job, and which units provide what they probe.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Location } from '../types.js';
 import type { Project } from '../model/load.js';
@@ -13,7 +12,8 @@ import type { NetworkUse, Resource, Wait } from './types.js';
 import { execCommands, type ExecCommand } from './exec.js';
 import { analyseCommand, analyseScript } from './waits.js';
 import { initShell } from './shell.js';
-import { describeResource, parseServes, providedBy, sameResource, type Provided } from './endpoints.js';
+import { describeResource, findInTree, parseServes, providedBy, sameResource, type Provided } from './endpoints.js';
+import { readTextFile } from '../sources/discover.js';
 import { proxyRoutes } from './proxies.js';
 import { START_PHASES, phaseHoldsStartJob, serviceType, type StartPhase } from './startpath.js';
 
@@ -51,56 +51,25 @@ function startCommands(u: Unit, phase: StartPhase): ExecCommand[] {
 const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'ksh', 'zsh', 'busybox']);
 
 type Script = { file: string; text: string; prog: string };
-const scriptCache = new WeakMap<Project, Map<string, Script | null>>();
+const scriptCache = new WeakMap<Unit, Map<string, Script | null>>();
 
 /** A script of the input tree that the command runs by path (ExecStartPre=/usr/local/bin/gate.sh). */
-function scriptInTree(project: Project, cmd: ExecCommand): Script | undefined {
+function scriptInTree(u: Unit, project: Project, cmd: ExecCommand): Script | undefined {
   let prog = cmd.argv[0];
   if (prog && SHELLS.has(path.basename(prog)) && cmd.argv[1] && !cmd.argv[1].startsWith('-')) prog = cmd.argv[1];
   if (!prog || !prog.startsWith('/')) return undefined;
-  let cache = scriptCache.get(project);
-  if (!cache) scriptCache.set(project, (cache = new Map()));
-  if (!cache.has(prog)) cache.set(prog, findScript(project, prog) ?? null);
+  let cache = scriptCache.get(u);
+  if (!cache) scriptCache.set(u, (cache = new Map()));
+  if (!cache.has(prog)) {
+    let found: Script | null = null;
+    const file = findInTree(prog, u, project)[0];
+    if (file) {
+      const r = readTextFile(file);
+      if (r.ok) found = { file, text: r.text, prog };
+    }
+    cache.set(prog, found);
+  }
   return cache.get(prog) ?? undefined;
-}
-
-const topLevel = new Map<string, Set<string>>();
-
-/** The names at the top of a root folder, read once: a script path is only looked up under a root that mirrors it. */
-function topOf(dir: string): Set<string> {
-  let s = topLevel.get(dir);
-  if (!s) {
-    try {
-      s = new Set(fs.readdirSync(dir));
-    } catch {
-      s = new Set();
-    }
-    topLevel.set(dir, s);
-  }
-  return s;
-}
-
-function findScript(project: Project, prog: string): Script | undefined {
-  const first = prog.split('/')[1] ?? '';
-  for (const root of project.roots) {
-    let dir = root;
-    try {
-      if (!fs.statSync(root).isDirectory()) dir = path.dirname(root);
-    } catch {
-      continue;
-    }
-    if (!topOf(dir).has(first)) continue;
-    const p = path.join(dir, prog);
-    try {
-      if (!fs.statSync(p).isFile()) continue;
-      const text = fs.readFileSync(p, 'utf8');
-      if (text.includes('\u0000')) continue;
-      return { file: p, text, prog };
-    } catch {
-      /* not in this root */
-    }
-  }
-  return undefined;
 }
 
 /** True when some start-path command needs the shell parser (a shell -c, or a script in the tree). */
@@ -110,7 +79,7 @@ export function needsShell(projects: Project[]): boolean {
       if (u.type !== 'service') continue;
       for (const phase of START_PHASES) {
         for (const cmd of startCommands(u, phase)) {
-          if (SHELLS.has(path.basename(cmd.argv[0] ?? '')) || scriptInTree(project, cmd)) return true;
+          if (SHELLS.has(path.basename(cmd.argv[0] ?? '')) || scriptInTree(u, project, cmd)) return true;
         }
       }
     }
@@ -134,7 +103,7 @@ function analyse(u: Unit, project: Project): void {
     const holds = phaseHoldsStartJob(phase, type);
     for (const cmd of startCommands(u, phase)) {
       const at = valueLocation(cmd.at);
-      const script = scriptInTree(project, cmd);
+      const script = scriptInTree(u, project, cmd);
       if (script) {
         const via = `${phase} → ${script.prog}`;
         const found = analyseScript(script.text);

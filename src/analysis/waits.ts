@@ -10,6 +10,7 @@
 import type { Node as SNode } from 'web-tree-sitter';
 import type { NetworkUse, Resource, TextPos, Wait } from './types.js';
 import { parseShell, shellReady } from './shell.js';
+import { isLocalHost, validPort } from './endpoints.js';
 
 // ---------------------------------------------------------------------------------------------
 // Public API
@@ -92,12 +93,6 @@ interface Url {
   port: number | undefined;
 }
 
-function parsePort(s: string): number | undefined {
-  if (!/^\d{1,5}$/.test(s)) return undefined;
-  const n = Number(s);
-  return n >= 1 && n <= 65535 ? n : undefined;
-}
-
 /** host[:port] or [v6][:port]; port undefined when absent; undefined when malformed. */
 function splitHostPort(s: string): { host: string; port: number | undefined } | undefined {
   if (s.startsWith('[')) {
@@ -107,7 +102,7 @@ function splitHostPort(s: string): { host: string; port: number | undefined } | 
     const rest = s.slice(close + 1);
     if (!rest) return { host, port: undefined };
     if (!rest.startsWith(':')) return undefined;
-    const port = parsePort(rest.slice(1));
+    const port = validPort(rest.slice(1));
     return port === undefined ? undefined : { host, port };
   }
   const colon = s.indexOf(':');
@@ -115,7 +110,7 @@ function splitHostPort(s: string): { host: string; port: number | undefined } | 
   if (s.indexOf(':', colon + 1) >= 0) return undefined; // a bare IPv6 address: ambiguous
   const host = s.slice(0, colon);
   if (!/^[^\s/]+$/.test(host)) return undefined;
-  const port = parsePort(s.slice(colon + 1));
+  const port = validPort(s.slice(colon + 1));
   return port === undefined ? undefined : { host, port };
 }
 
@@ -128,14 +123,6 @@ function parseUrl(s: string): Url | undefined {
   const hp = splitHostPort(auth);
   if (!hp) return undefined;
   return { scheme: m[1].toLowerCase(), host: hp.host.toLowerCase(), port: hp.port };
-}
-
-function isLocalHost(h: string): boolean {
-  const x = h.toLowerCase();
-  return (
-    x === '' || x === 'localhost' || x.endsWith('.localhost') || x === '::1' || x === '::' || x === '0.0.0.0' ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(x) || /^::ffff:127\./.test(x)
-  );
 }
 
 function hostResource(host: string, port: number, scheme: string): Resource {
@@ -1014,7 +1001,7 @@ function probesOf(name: string, cmd: Arg[]): Probe[] {
       }
       if (pos.length < 2) return out;
       const [host, portText] = pos;
-      const port = portText === undefined ? undefined : parsePort(portText);
+      const port = portText === undefined ? undefined : validPort(portText);
       if (!host || port === undefined) return out;
       out.push({ resource: hostResource(host, port, has(p, 'u', 'udp') ? 'udp' : 'tcp'), probe: has(p, 'z') ? `${tool} -z` : tool });
       return out;
@@ -1036,7 +1023,7 @@ function probesOf(name: string, cmd: Arg[]): Probe[] {
       }
       if (host === undefined || port === undefined) return out;
       const h = host ?? 'localhost';
-      const pn = port === null ? 5432 : parsePort(port);
+      const pn = port === null ? 5432 : validPort(port);
       if (pn === undefined || h.includes(',')) return out;
       out.push({ resource: h.startsWith('/') ? { kind: 'unix', path: `${h.replace(/\/$/, '')}/.s.PGSQL.${pn}` } : hostResource(h, pn, 'postgres'), probe: 'pg_isready' });
       return out;
@@ -1052,7 +1039,7 @@ function probesOf(name: string, cmd: Arg[]): Probe[] {
       if (typeof uri === 'string') res = resourceOfTarget(uri);
       else if (typeof sock === 'string') res = { kind: 'unix', path: sock };
       else if (host !== undefined && port !== undefined && uri === null && sock === null) {
-        const pn = port === null ? 6379 : parsePort(port);
+        const pn = port === null ? 6379 : validPort(port);
         if (pn !== undefined) res = hostResource(host ?? '127.0.0.1', pn, 'redis');
       }
       if (res) out.push({ resource: res, probe: 'redis-cli' });
@@ -1070,7 +1057,7 @@ function probesOf(name: string, cmd: Arg[]): Probe[] {
       const port = get(p, 'P', 'port');
       const sock = get(p, 'S', 'socket');
       if (host === undefined || port === undefined || sock === undefined) return out;
-      const pn = port === null ? 3306 : parsePort(port);
+      const pn = port === null ? 3306 : validPort(port);
       let res: Resource | undefined;
       if (typeof sock === 'string') res = { kind: 'unix', path: sock };
       else if (pn !== undefined) res = hostResource(host ?? 'localhost', pn, 'mysql');
@@ -1170,7 +1157,7 @@ function probesOf(name: string, cmd: Arg[]): Probe[] {
         if (w === undefined || !w.startsWith('-i')) continue;
         const spec = w === '-i' ? ws[i + 1] : w.slice(2);
         const m = spec === undefined ? null : /^[46]?(tcp|udp)?(?:@([^:]+))?:(\d+)$/i.exec(spec);
-        const port = m ? parsePort(m[3]) : undefined;
+        const port = m ? validPort(m[3]) : undefined;
         if (!m || port === undefined) continue;
         const proto = m[1]?.toLowerCase() === 'udp' ? 'udp' : 'tcp';
         out.push({ resource: m[2] ? hostResource(m[2], port, proto) : { kind: 'port', proto, host: '', port }, probe: 'lsof -i' });
@@ -1519,7 +1506,7 @@ function redirected(n: SNode, ctx: Ctx): void {
     walkWordSubs(d, ctx);
     const t = expandWord(d.text, ctx.env);
     const m = t === undefined ? null : /^\/dev\/tcp\/([^/]+)\/(\d+)$/.exec(t);
-    const port = m ? parsePort(m[2]) : undefined;
+    const port = m ? validPort(m[2]) : undefined;
     if (m && port !== undefined) emit(ctx, { resource: hostResource(m[1], port, 'tcp'), probe: '/dev/tcp' }, posOf(n, ctx), n.text);
   }
 }
@@ -1620,7 +1607,7 @@ function pipelineProbe(n: SNode, parts: SNode[], ctx: Ctx): void {
   let port: number | undefined;
   const filter = p.pos.map((x) => x.text ?? '').join(' ');
   const sport = /sport\s*(?:=|==|eq)\s*:(\d+)/.exec(filter);
-  if (sport) port = parsePort(sport[1]);
+  if (sport) port = validPort(sport[1]);
   for (const part of parts.slice(1)) {
     if (port !== undefined) break;
     const g = commandArgs(part, ctx);
@@ -1631,7 +1618,7 @@ function pipelineProbe(n: SNode, parts: SNode[], ctx: Ctx): void {
     );
     const pat = get(gp, 'e', 'regexp') ?? gp.pos[0]?.text;
     const m = typeof pat === 'string' ? /:(\d{1,5})(?!\d)/.exec(pat) : null;
-    if (m) port = parsePort(m[1]);
+    if (m) port = validPort(m[1]);
   }
   if (port === undefined) return;
   emit(ctx, { resource: { kind: 'port', proto, host: '', port }, probe: `${tool} | grep` }, posOf(n, ctx), n.text);

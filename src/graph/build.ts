@@ -9,7 +9,8 @@ import type { Location } from '../types.js';
 import type { Project } from '../model/load.js';
 import { splitUnitList } from '../sources/unitfile/words.js';
 import { escapePath, parseUnitName } from '../model/names.js';
-import { Unit, wordLocation, assignmentLocation, type Value } from '../model/unit.js';
+import { Unit, wordLocation, assignmentLocation, parseBoolean } from '../model/unit.js';
+import { typeSection } from '../model/directives.js';
 
 type GraphT = Graph;
 
@@ -406,13 +407,13 @@ function addImplicit(g: BootGraph, u: Unit, project: Project, canon: (n: string)
 
   // Exec context: PrivateTmp=, state/cache/log directories, journal logging (system manager only).
   if (system && EXEC_TYPES.has(u.type)) {
-    const execSec = u.type === 'service' ? 'Service' : cap(u.type);
+    const execSec = typeSection(u.type);
     const dirs = ['StateDirectory', 'CacheDirectory', 'LogsDirectory'].map((k) => u.get(execSec, k)).find((v) => v !== undefined);
     if (dirs) {
       g.addOrder('systemd-remount-fs.service', u.name, { unit: u.name, directive: 'After=systemd-remount-fs.service', location: assignmentLocation(dirs.at), implicit: `${dirs.at.key}= needs a writable /var, so systemd orders the unit after systemd-remount-fs.service` });
     }
-    const pt = u.get(u.type === 'service' ? 'Service' : cap(u.type), 'PrivateTmp');
-    if (pt && truthy(pt)) {
+    const pt = u.get(typeSection(u.type), 'PrivateTmp');
+    if (pt && parseBoolean(pt.value)) {
       g.addOrder('systemd-tmpfiles-setup.service', u.name, { unit: u.name, directive: 'After=systemd-tmpfiles-setup.service', location: assignmentLocation(pt.at), implicit: 'PrivateTmp=yes orders the unit after systemd-tmpfiles-setup.service' });
       requireMountsFor(g, u, project, ['/tmp', '/var/tmp'], assignmentLocation(pt.at), 'PrivateTmp=yes');
     }
@@ -426,7 +427,7 @@ function addImplicit(g: BootGraph, u: Unit, project: Project, canon: (n: string)
 
   // Slices: every unit with a cgroup runs in one and is ordered after it.
   if (system && CGROUP_TYPES.has(u.type)) {
-    const sl = u.get(u.type === 'service' ? 'Service' : cap(u.type), 'Slice');
+    const sl = u.get(typeSection(u.type), 'Slice');
     const slice = sl ? sl.value : 'system.slice';
     const p: Provenance = sl
       ? { unit: u.name, directive: `After=${slice}`, location: assignmentLocation(sl.at), implicit: `Slice=${slice} gives the unit Requires= and After=${slice}` }
@@ -495,16 +496,9 @@ function addImplicit(g: BootGraph, u: Unit, project: Project, canon: (n: string)
   }
 }
 
-function cap(s: string): string {
-  return s[0].toUpperCase() + s.slice(1);
-}
-
-function truthy(v: Value): boolean {
-  return ['1', 'yes', 'y', 'true', 't', 'on'].includes(v.value.toLowerCase());
-}
 
 function logsToJournal(u: Unit): boolean {
-  const sec = u.type === 'service' ? 'Service' : cap(u.type);
+  const sec = typeSection(u.type);
   const out = u.get(sec, 'StandardOutput')?.value ?? 'journal';
   const err = u.get(sec, 'StandardError')?.value ?? 'inherit';
   const j = (s: string) => /^(journal|kmsg)(\+console)?$/.test(s);
