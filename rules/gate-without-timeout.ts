@@ -42,7 +42,7 @@ TimeoutStartSec=5min
     for (const u of judgedUnits(project, 'service')) {
       if (u.instance === '') continue;
       const t = startTimeout(u, (v) => where(assignmentLocation(v.at)));
-      if (Number.isFinite(t.ms)) continue;
+      if (Number.isFinite(t.ms) || u.unknownAt('Service', 'TimeoutStartSec', 'TimeoutSec')) continue;
       for (const gw of gateWaits(u, project)) {
         if (!gw.holds || !gw.wait.retried || gw.wait.bounded) continue;
         ctx.report({

@@ -1,3 +1,4 @@
+import { UNKNOWN_MARK } from '../src/nix/value.js';
 import { defineRule } from '../src/engine/rule.js';
 import { checkValue } from '../src/model/values.js';
 import { unitFiles } from '../src/model/services.js';
@@ -52,6 +53,7 @@ Both lines are ignored: the service is \`Type=simple\` by luck and never restart
       for (const sec of f.parsed.sections) {
         if (!allowed.includes(sec.name)) continue; // unknown-directive reports the whole section
         for (const a of sec.assignments) {
+          if (a.value.includes(UNKNOWN_MARK)) continue; // part of the value is not known statically (a NixOS option)
           const p = checkValue(sec.name, a.key, a.value);
           if (!p) continue;
           const guess = p.accepted ? didYouMean(a.value, p.accepted) : undefined;

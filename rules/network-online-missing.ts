@@ -38,7 +38,7 @@ After=network-online.target
     const { project, graph, where } = ctx;
     const NO = 'network-online.target';
     for (const u of judgedUnits(project, 'service')) {
-      if (u.instance === '') continue;
+      if (u.instance === '' || u.unknownAt('Unit', 'Wants', 'After', 'Requires')) continue;
       const uses: { what: string; location: Location; via: string }[] = [];
       for (const n of gateNetworkUses(u, project)) uses.push({ what: `${n.use.command}${n.use.host ? ` (${n.use.host})` : ''}`, location: n.location, via: n.via });
       for (const w of gateWaits(u, project)) {

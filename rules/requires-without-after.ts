@@ -49,6 +49,7 @@ After=postgresql.service
       const from = project.units.get(e.from);
       const to = project.units.get(e.to);
       if ((from && !isActive(from)) || (to && !isActive(to))) continue;
+      if (from?.unknownAt('Unit', 'After', 'Before') || to?.unknownAt('Unit', 'After', 'Before')) continue;
       if (graph.orderPath(e.from, e.to) || graph.orderPath(e.to, e.from)) continue;
       // Instances of one template share the line that caused the edge: report it once.
       const at = `${e.prov.location!.file}:${e.prov.location!.line}:${e.prov.location!.column}:${e.kind}`;

@@ -56,7 +56,7 @@ really must retry forever, say so with \`StartLimitIntervalSec=0\` and consider 
   check(ctx) {
     for (const u of judgedUnits(ctx.project, 'service')) {
       const p = restartPolicy(u);
-      if (p.mode === 'no' || !p.restart || p.trips) continue;
+      if (p.mode === 'no' || !p.restart || p.trips || p.unknown) continue;
       const w = ctx.where;
       const related: RelatedLocation[] = [];
       const cite = (v: typeof p.restartSec, what: string) => {

@@ -45,7 +45,7 @@ Keep the limit able to trip — see \`restart-loop-unbounded\`.
   check(ctx) {
     for (const u of judgedUnits(ctx.project, 'service')) {
       const p = restartPolicy(u);
-      if (p.mode === 'no' || !p.restart || !p.trips || p.restartSecMs >= 1000) continue;
+      if (p.mode === 'no' || !p.restart || !p.trips || p.restartSecMs >= 1000 || p.unknown) continue;
       const w = ctx.where;
       const related: RelatedLocation[] = [{ message: `Restart=${p.mode}`, location: assignmentLocation(p.restart.at) }];
       if (p.interval) related.push({ message: `${p.interval.at.key}=${p.interval.value}`, location: assignmentLocation(p.interval.at) });

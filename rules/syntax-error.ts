@@ -44,13 +44,13 @@ The header lacks its \`]\`: systemd refuses to load the unit. Write \`[Service]\
         unit: p.unit ?? null,
         location: p.location,
         message: p.message,
-        fix: p.message.includes('section header')
+        fix: p.fix ?? (p.message.includes('section header')
           ? 'Write the header as [Name] alone on its line, e.g. [Service].'
           : p.message.includes("'='")
               ? 'Write the setting as Key=Value, or turn the line into a comment with #.'
               : p.message.includes('outside of any section')
                 ? 'Move the setting below the section header it belongs to ([Unit], [Service], …).'
-                : 'Fix or remove the file; unitlint skipped it.',
+                : 'Fix or remove the file; unitlint skipped it.'),
       });
     }
   },

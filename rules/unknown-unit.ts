@@ -1,5 +1,5 @@
 import { defineRule } from '../src/engine/rule.js';
-import { builtinUnits, isKnownDistroUnit, specialUnitReason } from '../src/catalog/index.js';
+import { builtinUnits, isKnownDistroUnit, isKnownNixosUnit, specialUnitReason } from '../src/catalog/index.js';
 import { DEP_KEYS_UNIT } from '../src/model/load.js';
 import { parseUnitName, templateOf, unitType } from '../src/model/names.js';
 import { wordLocation, type Unit } from '../src/model/unit.js';
@@ -94,6 +94,29 @@ function consequence(key: string, unit: string, name: string): string {
   return `the dependency pulls in nothing, so what ${unit} needs is not started for it.`;
 }
 
+/**
+ * agenix-install-secrets.service and sops-install-secrets.service exist only when secrets are installed
+ * by a unit instead of the activation script: with systemd-sysusers or userborn (and, for sops-nix,
+ * sops.useSystemdActivation). Undefined when the name is not one of them or the mode is on.
+ */
+function secretInstallUnit(name: string, project: import('../src/model/load.js').Project): { tool: string; when: string } | undefined {
+  const tool = name === 'agenix-install-secrets.service' ? 'agenix' : name === 'sops-install-secrets.service' ? 'sops-nix' : undefined;
+  if (!tool || !project.nix) return undefined;
+  // Newer agenix (age.installationMode) always has the unit when the host has secrets.
+  if (tool === 'agenix' && project.nix.host.defs(['age', 'installationMode']).length) return undefined;
+  const on = (p: string[]) => {
+    const v = project.nix!.host.merged(p);
+    return v.t === 'bool' ? v.v : v.t === 'unknown' && v.at.line > 0 ? undefined : false;
+  };
+  const modes = [on(['systemd', 'sysusers', 'enable']), on(['services', 'userborn', 'enable'])];
+  if (tool === 'sops-nix') modes.push(on(['sops', 'useSystemdActivation']));
+  if (modes.some((m) => m !== false)) return undefined; // on, or not known
+  return {
+    tool,
+    when: tool === 'agenix' ? 'systemd.sysusers.enable or services.userborn.enable' : 'systemd.sysusers.enable, services.userborn.enable or sops.useSystemdActivation'
+  };
+}
+
 export default defineRule({
   meta: {
     id: 'unknown-unit',
@@ -109,12 +132,19 @@ link, … that no file in the input defines and that systemd does not ship:
 - **error** when it is a near miss of a unit that does exist (\`networking.target\` →
   \`network.target\`, \`network-online.service\` → \`network-online.target\`), when it is an undefined
   \`.target\`, or when it is not a valid unit name at all (\`After=network\`, without a suffix);
+- **error** on a NixOS host ordered on \`agenix-install-secrets.service\` or
+  \`sops-install-secrets.service\` while secrets are installed by the activation script (neither
+  \`systemd.sysusers.enable\` nor \`services.userborn.enable\` — nor, for sops-nix,
+  \`sops.useSystemdActivation\` — is on, and no \`age.installationMode\` of newer agenix is set): the
+  unit does not exist, the ordering is against nothing;
 - **warning**, only with \`"strict": true\` in the configuration, for any other unit nobody defines. A
   repository rarely holds every unit it references (\`postgresql.service\` comes from a package), so
   by default these are not reported.
 
 Known without being in the input: systemd's own units and the special units of systemd.special(7),
-unit files shipped by Debian packages, generated units (\`.device\`, \`.mount\`, \`.swap\`, \`.slice\`,
+unit files shipped by Debian packages, on NixOS hosts the units NixOS and its modules generate
+(\`acme-<cert>.service\`, \`podman-<name>.service\`, the \`<x>.service\` of \`services.<x>.enable\`, …),
+generated units (\`.device\`, \`.mount\`, \`.swap\`, \`.slice\`,
 \`.scope\`), instances of templates, and whatever you list in \`knownUnits\` in the configuration
 (globs allowed: \`"knownUnits": ["myapp-*.service"]\`).
 
@@ -147,6 +177,7 @@ There is no \`networking.target\`: write \`After=network.target\` (or \`network-
       if (u && u.origin !== 'referenced') return true;
       if (project.aliasOf.has(n)) return true;
       if (specialUnitReason(n, project.scope) !== undefined || isKnownDistroUnit(n, project.scope)) return true;
+      if (project.nix && isKnownNixosUnit(n)) return true;
       if (knownGlobs.some((g) => g.test(n))) return true;
       const t = templateOf(n);
       if (t && (t !== n) && defined(t)) return true;
@@ -197,6 +228,18 @@ There is no \`networking.target\`: write \`After=network.target\` (or \`network-
             location: r.location,
             message: `"${r.name}" in ${r.key}= is not a valid unit name${unitType(r.name) ? '' : ' (a unit name needs a type suffix such as .service or .target)'}; systemd ignores this dependency ("Failed to add dependency on ${r.name}").${guess ? ` Did you mean ${guess}?` : ''}`,
             fix: guess ? `Write ${guess}.` : 'Write the full unit name, with its suffix.',
+          });
+          continue;
+        }
+        const secretsMode = project.nix ? secretInstallUnit(r.name, project) : undefined;
+        if (secretsMode) {
+          ctx.report({
+            unit: u.name,
+            location: r.location,
+            message:
+              `${r.key}=${r.name} (${ctx.where(r.location)}): ${r.name} exists only when ${secretsMode.when} is true. ` +
+              `This host does not turn that on, so ${secretsMode.tool} decrypts its secrets in the activation script, before any unit starts, and no such unit exists: ${consequence(r.key, u.name, r.name)}`,
+            fix: `Drop ${r.name} from ${r.key}= (in activation-script mode the secrets are in place before units start), or turn on ${secretsMode.when} on this host.`,
           });
           continue;
         }

@@ -1460,6 +1460,7 @@ export function providedBy(u: Unit, project: Project): Provided[] {
   const seen = new Set<string>();
   return out.filter((p) => {
     const k = describeResource(p.resource);
+    if (/__unknown__/i.test(k)) return false; // not known statically (a NixOS option from outside the tree)
     if (seen.has(k)) return false;
     seen.add(k);
     return true;

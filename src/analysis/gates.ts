@@ -50,7 +50,7 @@ function startCommands(u: Unit, phase: StartPhase): ExecCommand[] {
 
 const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'ksh', 'zsh', 'busybox']);
 
-type Script = { file: string; text: string; prog: string };
+type Script = { file: string; text: string; prog: string; line?: number; column?: number; label?: string; fixedAt?: Location };
 const scriptCache = new WeakMap<Unit, Map<string, Script | null>>();
 
 /** A script of the input tree that the command runs by path (ExecStartPre=/usr/local/bin/gate.sh). */
@@ -62,6 +62,19 @@ function scriptInTree(u: Unit, project: Project, cmd: ExecCommand): Script | und
   if (!cache) scriptCache.set(u, (cache = new Map()));
   if (!cache.has(prog)) {
     let found: Script | null = null;
+    const stored = project.nix?.scripts.get(prog);
+    if (stored) {
+      // A script the NixOS configuration writes to the store: its text (mapped back to the .nix
+      // lines it came from), or the source file the store path copies.
+      if (stored.text !== undefined && stored.origin) found = { file: stored.origin.file, text: stored.text, prog, line: stored.origin.line, column: stored.origin.column, label: stored.label };
+      else if (stored.text !== undefined && stored.at) found = { file: stored.at.file, text: stored.text, prog, label: stored.label, fixedAt: stored.at };
+      else if (stored.sourceFile) {
+        const r = readTextFile(stored.sourceFile);
+        if (r.ok) found = { file: stored.sourceFile, text: r.text, prog, label: `${path.basename(stored.sourceFile)} copied to the store` };
+      }
+      cache.set(prog, found);
+      return found ?? undefined;
+    }
     const file = findInTree(prog, u, project)[0];
     if (file) {
       const r = readTextFile(file);
@@ -105,14 +118,16 @@ function analyse(u: Unit, project: Project): void {
       const at = valueLocation(cmd.at);
       const script = scriptInTree(u, project, cmd);
       if (script) {
-        const via = `${phase} → ${script.prog}`;
+        const via = script.label ? `${phase} (${script.label})` : `${phase} → ${script.prog}`;
         const found = analyseScript(script.text);
+        const line = (l: number) => (script.line ? script.line + l - 1 : l);
+        const col = (c: number) => (script.column ? script.column + c - 1 : c);
         for (const w of found.waits) {
-          const loc: Location = { file: script.file, line: w.pos.line, column: w.pos.column, endLine: w.pos.line, endColumn: w.pos.column + w.text.length };
+          const loc: Location = script.fixedAt ?? { file: script.file, line: line(w.pos.line), column: col(w.pos.column), endLine: line(w.pos.line), endColumn: col(w.pos.column) + w.text.length };
           waits.push({ unit: u, phase, holds, wait: w, location: loc, via });
         }
         for (const n of found.net) {
-          nets.push({ unit: u, phase, use: n, location: { file: script.file, line: n.pos.line, column: n.pos.column, endLine: n.pos.line, endColumn: n.pos.column + 1 }, via });
+          nets.push({ unit: u, phase, use: n, location: script.fixedAt ?? { file: script.file, line: line(n.pos.line), column: col(n.pos.column), endLine: line(n.pos.line), endColumn: col(n.pos.column) + 1 }, via });
         }
         continue;
       }
@@ -121,8 +136,10 @@ function analyse(u: Unit, project: Project): void {
       for (const n of found.net) nets.push({ unit: u, phase, use: n, location: at, via: phase });
     }
   }
-  waitCache.set(u, waits);
-  netCache.set(u, nets);
+  // A probe whose target is not known statically (a NixOS option from outside the tree) is not judged.
+  const unknownTarget = (x: unknown) => /__unknown__/i.test(JSON.stringify(x));
+  waitCache.set(u, waits.filter((w) => !unknownTarget(w.wait.resource)));
+  netCache.set(u, nets.filter((n) => !unknownTarget(n.use.host)));
 }
 
 /** Every probe in the unit's start path (retried or not; the rules decide). */
@@ -203,6 +220,10 @@ function allProvided(project: Project): { unit: Unit; provided: Provided }[] {
       if (u.origin !== 'input') continue;
       for (const p of providedBy(u, project)) idx.push({ unit: u, provided: p });
       if (u.type === 'service') for (const p of filesCreatedBy(u)) idx.push({ unit: u, provided: p });
+    }
+    for (const np of project.nix?.provided ?? []) {
+      const u = project.resolve(np.unit);
+      if (u && !u.masked) idx.push({ unit: u, provided: np.provided });
     }
     const conf = configured.get(project);
     for (const [name, items] of Object.entries(conf?.serves ?? {}).sort()) {

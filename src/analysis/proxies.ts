@@ -1551,6 +1551,7 @@ export function proxyRoutes(project: Project): ProxyRoute[] {
     } catch {
       r = [];
     }
+    if (project.nix) r = [...r, ...project.nix.routes];
     cache.set(project, r);
   }
   return r;

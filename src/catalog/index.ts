@@ -179,3 +179,35 @@ export function isKnownDistroUnit(name: string, scope: CatalogScope = 'system'):
 export function catalogBaseVersion(): number {
   return directives().baseVersion;
 }
+
+/**
+ * Units a NixOS system has that neither systemd nor Debian ships: the base system's own services and
+ * the names nixpkgs' modules give the units they generate (acme-<cert>.service, podman-<name>.service,
+ * network-addresses-<if>.service, …). A reference to one of these from a NixOS host is not unknown.
+ */
+const NIXOS_UNITS = new Set([
+  'network-setup.service', 'network-local-commands.service', 'dhcpcd.service', 'firewall.service', 'nftables.service',
+  'resolvconf.service', 'nscd.service', 'nix-daemon.service', 'nix-daemon.socket', 'nix-gc.service', 'nix-gc.timer',
+  'nix-optimise.service', 'nix-optimise.timer', 'nixos-upgrade.service', 'nixos-upgrade.timer', 'post-resume.service',
+  'post-resume.target', 'pre-sleep.service', 'post-boot.service', 'suid-sgid-wrappers.service', 'mount-pstore.service',
+  'prepare-kexec.service', 'save-hwclock.service', 'polkit.service', 'dbus.service', 'dbus.socket', 'audit.service',
+  'logrotate.service', 'logrotate-checkconf.service', 'sshd.service', 'sshd.socket', 'userborn.service', 'acme-setup.service',
+  'acme-fixperms.service', 'acme-lockfiles.service', 'podman.service', 'podman.socket', 'docker.service', 'docker.socket',
+  'nginx-config-reload.service', 'postgresql.service', 'postgresql-setup.service', 'mysql.service', 'tailscaled.service',
+  'fail2ban.service', 'chronyd.service', 'systemd-timesyncd.service', 'home-manager.service', 'reload-systemd-vconsole-setup.service',
+  'ldconfig.service', 'network-pre.target', 'nss-user-lookup.target', 'acme-finished.target', 'container-getty@.service',
+  'container@.service', 'kresd@.service', 'vault.service', 'consul.service', 'caddy.service', 'traefik.service', 'grafana.service',
+  'prometheus.service', 'loki.service', 'promtail.service', 'gitea.service', 'forgejo.service', 'hydra-init.service',
+  'postgresql.target', 'mysql.target', 'redis.target', 'nixos-activation.service', 'agenix.target', 'sops-install-secrets-for-users.service',
+  'systemd-tmpfiles-resetup.service', 'network-interfaces.target', 'setup-network.target',
+]);
+const NIXOS_PATTERNS = [
+  /^network-(addresses|link)-.+\.service$/, /^acme-(selfsigned-|order-renew-)?.+\.(service|timer)$/, /^acme-finished-.+\.target$/,
+  /^(podman|docker)-.+\.service$/, /^phpfpm-.+\.service$/, /^redis-.+\.service$/, /^container@.+\.service$/, /^wireguard-.+\.(service|target)$/,
+  /^wg-quick-.+\.service$/, /^openvpn-.+\.service$/, /^prometheus-.+-exporter\.service$/, /^restic-backups-.+\.(service|timer)$/,
+  /^borgbackup-job-.+\.(service|timer)$/, /^systemd-networkd-wait-online@.+\.service$/, /^unit-script-.+$/,
+];
+
+export function isKnownNixosUnit(name: string): boolean {
+  return NIXOS_UNITS.has(name) || NIXOS_PATTERNS.some((r) => r.test(name));
+}

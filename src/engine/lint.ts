@@ -9,7 +9,8 @@ import { buildGraph, type BootGraph } from '../graph/build.js';
 import { loadRules } from './registry.js';
 import type { ReportSpec, RuleContext } from './rule.js';
 import { defaultConfig, findConfigFile, loadConfigFile, type Config } from '../config.js';
-import { applySuppressions, collectSuppressions } from './suppress.js';
+import { applySuppressions, collectNixSuppressions, collectSuppressions } from './suppress.js';
+import { nixFixHint } from '../nix/hints.js';
 import { lap, reportTimings, resetTimings } from '../util/timing.js';
 import { prepareGates, setConfiguredServes } from '../analysis/gates.js';
 import type { RunStats } from '../reporters/types.js';
@@ -110,7 +111,14 @@ export async function lint(opts: LintOptions = {}): Promise<LintResult> {
     f.location = mine.location;
   }
 
+  noteConditions(raw, loaded, where);
+  for (const f of raw) {
+    if (!f.location.file.endsWith('.nix')) continue;
+    const hint = nixFixHint(f.fix.description, f.unit);
+    if (hint) f.fix.description += ` In the NixOS module, these settings are: ${hint}`;
+  }
   const sups = projects.flatMap(({ project }) => collectSuppressions(project));
+  if (loaded[0].nixInput) sups.push(...collectNixSuppressions(loaded[0].nixInput.files));
   let findings = applySuppressions(raw, sups);
   const unusedSetting = config.rules[UNUSED_SUPPRESSION];
   const unusedRule = rules.find((r) => r.meta.id === UNUSED_SUPPRESSION);
@@ -140,6 +148,7 @@ export async function lint(opts: LintOptions = {}): Promise<LintResult> {
   }
   findings = findings.map((f) => relativize(f, cwd));
   findings.sort(compareFindings);
+  findings = dedupe(findings);
   const stats: RunStats = {
     files: projects.reduce((n, p) => n + p.project.files.length, 0),
     units: projects.reduce((n, p) => n + p.project.inputUnits().length, 0),
@@ -175,4 +184,51 @@ export function compareFindings(a: Finding, b: Finding): number {
     k(a.ruleId, b.ruleId) ||
     k(a.message, b.message)
   );
+}
+
+/**
+ * A module shared by several NixOS hosts gives the same finding once per host: keep one (the
+ * findings are sorted, so equal ones are adjacent).
+ */
+function dedupe(findings: Finding[]): Finding[] {
+  const out: Finding[] = [];
+  let prev = '';
+  for (const f of findings) {
+    const k = JSON.stringify([f.ruleId, f.location, f.message, f.unit]);
+    if (k === prev) continue;
+    prev = k;
+    out.push(f);
+  }
+  return out;
+}
+
+/**
+ * A finding on a NixOS definition under `mkIf` whose condition is not known to hold says so: the
+ * module was linted as if enabled.
+ */
+function noteConditions(findings: Finding[], projects: Project[], where: (l: Location | undefined) => string): void {
+  const ranges = new Map<string, { line: number; column: number; endLine: number; endColumn: number; text: string; at: Location }[]>();
+  for (const p of projects) {
+    for (const r of p.nix?.host.conditionRanges() ?? []) {
+      let a = ranges.get(r.file);
+      if (!a) ranges.set(r.file, (a = []));
+      if (!a.some((x) => x.line === r.line && x.column === r.column)) a.push(r);
+    }
+  }
+  if (!ranges.size) return;
+  const inside = (l: Location, r: { line: number; column: number; endLine: number; endColumn: number }) =>
+    (l.line > r.line || (l.line === r.line && l.column >= r.column)) && (l.line < r.endLine || (l.line === r.endLine && l.column < r.endColumn));
+  for (const f of findings) {
+    const conds: string[] = [];
+    for (const loc of [f.location, ...f.related.map((r) => r.location)]) {
+      const rs = ranges.get(loc.file);
+      if (!rs) continue;
+      for (const r of rs) {
+        if (!inside(loc, r)) continue;
+        const c = `mkIf ${r.text} (${where(r.at)})`;
+        if (!conds.includes(c)) conds.push(c);
+      }
+    }
+    if (conds.length) f.message += ` Under ${conds.join(' and ')}: unitlint lints a module as if its conditions hold.`;
+  }
 }

@@ -13,6 +13,8 @@ import { parseUnitName, templateOf, UNIT_TYPES, unitType, type UnitType } from '
 import { Unit, type LinkKind, type UnitSource } from './unit.js';
 import { builtinUnits } from '../catalog/index.js';
 import { lap } from '../util/timing.js';
+import { loadNix, type NixHost, type NixInput } from '../nix/frontend.js';
+import type { VirtualUnit } from '../nix/systemd.js';
 
 const UNIT_SUFFIX = new RegExp(`\\.(${UNIT_TYPES.join('|')})$`);
 
@@ -23,6 +25,7 @@ const UNIT_SUFFIX = new RegExp(`\\.(${UNIT_TYPES.join('|')})$`);
  */
 export function isUnitPath(p: string): boolean {
   const base = path.basename(p);
+  if (base.endsWith('.nix')) return true;
   if (UNIT_SUFFIX.test(base)) return true;
   const dir = path.basename(path.dirname(p));
   return (dir.endsWith('.d') && base.endsWith('.conf')) || /\.(wants|requires|upholds)$/.test(dir);
@@ -33,6 +36,8 @@ export interface LoadProblem {
   message: string;
   /** Unit the problem belongs to, when known. */
   unit?: string;
+  /** The fix hint, when the problem carries its own. */
+  fix?: string;
 }
 
 export interface InputFile {
@@ -60,6 +65,12 @@ export interface Project {
   resolve(name: string): Unit | undefined;
   /** Units defined or modified by the input (not built-ins untouched by the user), sorted by name. */
   inputUnits(): Unit[];
+  /** For a NixOS host: the host, its derived units, what it serves and its proxy routes. */
+  nix?: NixHost;
+  /** The NixOS host's name ('' for modules outside any host); undefined for unit-file input. */
+  host?: string;
+  /** On the first project: every .nix file of the input, parsed (for suppressions and notes). */
+  nixInput?: NixInput;
 }
 
 export interface LoadOptions {
@@ -99,13 +110,34 @@ export function scopeOf(p: string): Scope {
  * input has any) the per-user manager's units, which form a separate graph with their own built-ins.
  */
 export function loadProjects(roots: string[], opts: LoadOptions): Project[] {
-  const { entries, problems: discoverProblems } = discover(roots.length ? roots : ['.'], ['**/*'], { ignore: opts.ignore, accept: isUnitPath });
+  const { entries: all, problems: discoverProblems } = discover(roots.length ? roots : ['.'], ['**/*'], { ignore: opts.ignore, accept: isUnitPath });
   lap('load: discover');
-  const problems = discoverProblems.map((p) => ({ location: fileLocation(p.path), message: p.message }));
+  const problems: LoadProblem[] = discoverProblems.map((p) => ({ location: fileLocation(p.path), message: p.message }));
+  const nixFiles = all.filter((e) => e.path.endsWith('.nix')).map((e) => e.path);
+  const entries = nixFiles.length ? all.filter((e) => !e.path.endsWith('.nix')) : all;
+  let nix: NixInput | undefined;
+  if (nixFiles.length) {
+    const absRoots = (roots.length ? roots : ['.']).map((r) => path.resolve(opts.cwd, r));
+    const inTree = (f: string) => absRoots.some((r) => f === r || f.startsWith(r.endsWith(path.sep) ? r : r + path.sep));
+    nix = loadNix(nixFiles, inTree);
+    for (const p of nix.problems) problems.push({ location: p.location, message: p.message, fix: p.fix });
+    lap('load: nix');
+  }
   const user = entries.filter((e) => scopeOf(e.path) === 'user');
   const system = entries.filter((e) => scopeOf(e.path) === 'system');
   const out = [buildProject(system, problems, roots, { ...opts, scope: 'system' })];
+  if (nix) out[0].nixInput = nix;
   if (user.length) out.push(buildProject(user, [], roots, { ...opts, scope: 'user' }));
+  for (const h of nix?.hosts ?? []) {
+    for (const scope of ['system', 'user'] as const) {
+      const units = h.units.filter((u) => u.scope === scope);
+      if (scope === 'user' && !units.length) continue;
+      const p = buildProject([], [], roots, { ...opts, scope }, { units, external: scope === 'system' ? h.external : [] });
+      p.nix = h;
+      p.host = h.host.name;
+      out.push(p);
+    }
+  }
   return out;
 }
 
@@ -129,7 +161,14 @@ interface Candidate {
   name: string;
 }
 
-export function buildProject(entries: DiscoveredEntry[], problems: LoadProblem[], roots: string[], opts: LoadOptions): Project {
+export interface VirtualInput {
+  /** Units derived from NixOS modules (their assignments point into .nix files). */
+  units: VirtualUnit[];
+  /** Units that exist on the host but are defined outside the tree (nixpkgs' own modules). */
+  external: string[];
+}
+
+export function buildProject(entries: DiscoveredEntry[], problems: LoadProblem[], roots: string[], opts: LoadOptions, virtual?: VirtualInput): Project {
   const files: InputFile[] = [];
   const fragments = new Map<string, Candidate[]>();
   const dropinDirs = new Map<string, { entry: DiscoveredEntry; dirKey: string }[]>();
@@ -229,6 +268,28 @@ export function buildProject(entries: DiscoveredEntry[], problems: LoadProblem[]
     units.set(name, u);
   }
 
+  const virtualDropins: VirtualUnit[] = [];
+  const builtinNames = new Set(virtual?.units.length && opts.builtins !== false ? builtinUnits(opts.scope ?? 'system').map((b) => b.name) : []);
+  for (const vu of virtual?.units ?? []) {
+    const pn = parseUnitName(vu.name);
+    if (!pn) {
+      problems.push({ location: vu.at, message: `"${vu.name}" is not a valid unit name; NixOS would fail to build this unit.`, unit: vu.name, fix: 'Name the unit with letters, digits and :-_.\\ only, and at most one @.' });
+      continue;
+    }
+    // NixOS writes a unit that a package already ships (systemd's own units always are) as a drop-in
+    // over it (overrideStrategy asDropinIfExists, the default).
+    if (vu.asDropin || builtinNames.has(vu.name)) {
+      virtualDropins.push(vu);
+      continue;
+    }
+    const u = new Unit(vu.name, pn.type, 'input');
+    u.instance = pn.instance;
+    u.fragment = { file: vu.parsed.file, parsed: vu.parsed, kind: 'fragment', builtin: false };
+    u.unknowns = vu.unknowns;
+    if (vu.masked) u.masked = vu.masked;
+    units.set(vu.name, u);
+    files.push({ path: vu.parsed.file, role: 'fragment', parsed: vu.parsed, units: [vu.name] });
+  }
   lap('load: read+parse fragments');
   // systemd's own units, unless the input overrides them.
   const scope: Scope = opts.scope ?? 'system';
@@ -248,6 +309,29 @@ export function buildProject(entries: DiscoveredEntry[], problems: LoadProblem[]
     }
   }
 
+  for (const vu of virtualDropins) {
+    let u = units.get(vu.name);
+    if (!u) {
+      const pn = parseUnitName(vu.name)!;
+      u = new Unit(vu.name, pn.type, 'input');
+      u.instance = pn.instance;
+      u.partial = true;
+      units.set(vu.name, u);
+    }
+    u.dropins.push({ file: vu.parsed.file, parsed: vu.parsed, kind: 'dropin', builtin: false });
+    u.unknowns = vu.unknowns;
+    u.origin = 'input';
+    u.invalidate();
+    files.push({ path: vu.parsed.file, role: 'dropin', parsed: vu.parsed, units: [vu.name] });
+  }
+  for (const name of virtual?.external ?? []) {
+    if (units.has(name)) continue;
+    const pn = parseUnitName(name);
+    if (!pn) continue;
+    const u = new Unit(name, pn.type, 'input');
+    u.partial = true;
+    units.set(name, u);
+  }
   lap('load: built-ins');
   // Masks: a masked unit is loaded as "masked" whatever fragments exist.
   for (const [name, e] of masks) {
@@ -293,6 +377,7 @@ export function buildProject(entries: DiscoveredEntry[], problems: LoadProblem[]
     u.loadable = t.loadable;
     u.masked = t.masked;
     u.partial = t.partial;
+    u.unknowns = t.unknowns;
     for (const l of t.links) u.links.push(l);
     units.set(name, u);
     attachDropins(u);
@@ -371,17 +456,19 @@ export function buildProject(entries: DiscoveredEntry[], problems: LoadProblem[]
   }
 
   lap('load: partial units');
-  // Link folders.
-  for (const l of linkEntries) {
-    let owner = units.get(canonical(l.owner)) ?? instantiate(l.owner);
+  // Link folders (and the links NixOS makes for wantedBy/requiredBy/upheldBy).
+  const addLink = (ownerName: string, kind: LinkKind, target: string, location: Location) => {
+    let owner = units.get(canonical(ownerName)) ?? instantiate(ownerName);
     if (!owner) {
-      const pn = parseUnitName(l.owner);
-      if (!pn) continue;
-      owner = new Unit(l.owner, pn.type, 'referenced');
-      units.set(l.owner, owner);
+      const pn = parseUnitName(ownerName);
+      if (!pn) return;
+      owner = new Unit(ownerName, pn.type, 'referenced');
+      units.set(ownerName, owner);
     }
-    owner.links.push({ kind: l.kind, target: l.target, location: fileLocation(l.entry.path) });
-  }
+    owner.links.push({ kind, target, location });
+  };
+  for (const l of linkEntries) addLink(l.owner, l.kind, l.target, fileLocation(l.entry.path));
+  for (const vu of virtual?.units ?? []) for (const l of vu.links) addLink(l.owner, l.kind, l.target, l.location);
 
   // Instantiate every referenced instance of a known template, to a fixpoint.
   // Only names with an '@' can be instances to create.

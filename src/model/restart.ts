@@ -36,6 +36,8 @@ export interface RestartPolicy {
   cycleMs: number;
   /** Whether the start limit can ever stop the loop. */
   trips: boolean;
+  /** Set when one of the settings is defined with a value unitlint cannot know (a NixOS option from outside the tree). */
+  unknown: import('../types.js').Location | undefined;
 }
 
 export function restartPolicy(u: Unit): RestartPolicy {
@@ -61,7 +63,9 @@ export function restartPolicy(u: Unit): RestartPolicy {
   for (let k = 0; k < Math.min(burst, 10_000); k++) delays.push(restartDelay(k, restartSecMs, steps, maxDelayMs));
   const cycleMs = delays.reduce((a, x) => a + x, 0);
   const trips = intervalMs > 0 && burst > 0 && cycleMs <= intervalMs;
-  return { restart, mode, restartSecMs, restartSec, steps, stepsAt, maxDelayMs, maxDelayAt, intervalMs, interval, burst, burstAt, delays, cycleMs, trips };
+  const unknown = u.unknownAt('Service', 'Restart', 'RestartSec', 'RestartSteps', 'RestartMaxDelaySec', 'StartLimitInterval', 'StartLimitBurst') ??
+    u.unknownAt('Unit', 'StartLimitIntervalSec', 'StartLimitInterval', 'StartLimitBurst');
+  return { restart, mode, restartSecMs, restartSec, steps, stepsAt, maxDelayMs, maxDelayAt, intervalMs, interval, burst, burstAt, delays, cycleMs, trips, unknown };
 }
 
 /**

@@ -69,8 +69,14 @@ export class Unit {
   loadable = true;
   /** Set when only a drop-in over a unit we do not have exists (the base unit lives elsewhere). */
   partial = false;
+  /**
+   * Settings whose value the input defines but unitlint cannot know statically (a NixOS option read
+   * from outside the tree): "Section.Key" or "Section.*" → where. Rules never judge such a setting.
+   */
+  unknowns: Map<string, Location> | undefined;
 
   private cache: Map<string, Map<string, Assignment[]>> | undefined;
+  private rankOf: Map<Assignment, number> | undefined;
 
   constructor(name: string, type: UnitType, origin: UnitOrigin) {
     this.name = name;
@@ -100,7 +106,9 @@ export class Unit {
   private index(): Map<string, Map<string, Assignment[]>> {
     if (!this.cache) {
       this.cache = new Map();
+      this.rankOf = new Map();
       for (const a of this.allAssignments()) {
+        this.rankOf.set(a, this.rankOf.size);
         let sec = this.cache.get(a.section);
         if (!sec) this.cache.set(a.section, (sec = new Map()));
         let arr = sec.get(a.key);
@@ -113,6 +121,13 @@ export class Unit {
 
   invalidate(): void {
     this.cache = undefined;
+    this.rankOf = undefined;
+  }
+
+  /** Effect order of two assignments of this unit (sources in order, then lines). */
+  rank(a: Assignment): number {
+    this.index();
+    return this.rankOf!.get(a) ?? -1;
   }
 
   /** Every assignment of one section, in effect order, as a map key → assignments. */
@@ -176,6 +191,16 @@ export class Unit {
     return out;
   }
 
+  /** Where the input sets this key to a value unitlint cannot know (see `unknowns`), if it does. */
+  unknownAt(section: string, ...keys: string[]): Location | undefined {
+    if (!this.unknowns?.size) return undefined;
+    for (const k of keys) {
+      const at = this.unknowns.get(`${section}.${k}`);
+      if (at) return at;
+    }
+    return this.unknowns.get(`${section}.*`) ?? this.unknowns.get('*.*');
+  }
+
   /** parse_boolean() of the effective value; `def` when unset or unparsable. */
   bool(section: string, key: string, def: boolean): boolean {
     const v = this.get(section, key);
@@ -185,11 +210,9 @@ export class Unit {
   }
 }
 
-/** Order of two assignments of the same unit: source order, then line. */
+/** Order of two assignments of the same unit: the order systemd applies them in. */
 function compareOrder(a: Assignment, b: Assignment, u: Unit): number {
-  if (a.file === b.file) return a.line - b.line;
-  const srcs = u.sources();
-  return srcs.findIndex((s) => s.file === a.file) - srcs.findIndex((s) => s.file === b.file);
+  return u.rank(a) - u.rank(b);
 }
 
 /** systemd's parse_boolean(). */
