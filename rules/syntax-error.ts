@@ -42,6 +42,7 @@ The header lacks its \`]\`: systemd refuses to load the unit. Write \`[Service]\
     for (const p of ctx.project.problems) {
       ctx.report({
         unit: p.unit ?? null,
+        severity: p.severity,
         location: p.location,
         message: p.message,
         fix: p.fix ?? (p.message.includes('section header')

@@ -4,11 +4,11 @@
  */
 import path from 'node:path';
 import type { Finding, Location, RuleMeta } from '../types.js';
-import { loadProjects, type Project } from '../model/load.js';
+import { buildProject, loadProjects, type Project } from '../model/load.js';
 import { buildGraph, type BootGraph } from '../graph/build.js';
 import { loadRules } from './registry.js';
 import type { ReportSpec, RuleContext } from './rule.js';
-import { defaultConfig, findConfigFile, loadConfigFile, type Config } from '../config.js';
+import { ConfigError, defaultConfig, findConfigFile, loadConfigFile, type Config } from '../config.js';
 import { applySuppressions, collectNixSuppressions, collectSuppressions } from './suppress.js';
 import { nixFixHint } from '../nix/hints.js';
 import { lap, reportTimings, resetTimings } from '../util/timing.js';
@@ -24,6 +24,12 @@ export interface LintOptions {
   configFile?: string;
   /** Report only findings located in these files (the whole tree is still loaded: cycles cross files). */
   only?: string[];
+  /**
+   * FLAKE#HOST: evaluate that NixOS host with Nix and lint the units it really builds instead of the
+   * statically derived ones (locations mapped back to .nix lines where the static front end has them).
+   * The only path on which unitlint runs anything of the user's; never taken unless asked.
+   */
+  nixEval?: string;
 }
 
 export interface RuleFailure {
@@ -60,7 +66,8 @@ export async function lint(opts: LintOptions = {}): Promise<LintResult> {
   }
   const roots = (opts.paths?.length ? opts.paths : ['.']).map((p) => path.resolve(cwd, p));
   lap('rules+config');
-  const loaded = loadProjects(roots, { cwd, ignore: config.ignore });
+  let loaded = loadProjects(roots, { cwd, ignore: config.ignore });
+  if (opts.nixEval) loaded = await withNixEval(loaded, opts.nixEval, roots, cwd, config.ignore);
   lap('load: rest');
   const projects = loaded.map((project) => ({ project, graph: buildGraph(project) }));
   lap('graph');
@@ -162,7 +169,7 @@ export async function lint(opts: LintOptions = {}): Promise<LintResult> {
 
 /** Paths relative to cwd with POSIX separators; virtual paths (systemd:…) stay as they are. */
 export function displayPath(file: string, cwd: string): string {
-  if (file.startsWith('systemd:')) return file;
+  if (file.startsWith('systemd:') || file.startsWith('nix-eval:')) return file;
   const rel = path.relative(cwd, file);
   return rel.split(path.sep).join('/') || '.';
 }
@@ -231,4 +238,33 @@ function noteConditions(findings: Finding[], projects: Project[], where: (l: Loc
     }
     if (conds.length) f.message += ` Under ${conds.join(' and ')}: unitlint lints a module as if its conditions hold.`;
   }
+}
+
+/**
+ * --nix-eval FLAKE#HOST: the host's projects are rebuilt from the units Nix evaluates. Assignments
+ * that the static front end also derived keep its .nix locations; the rest point into
+ * `nix-eval:HOST/UNIT`. A failed evaluation is an error of the run (exit 2), not a finding.
+ */
+async function withNixEval(loaded: Project[], ref: string, roots: string[], cwd: string, ignore: string[]): Promise<Project[]> {
+  const { evalNixHost, mapToStatic, parseNixRef } = await import('../nix/nixeval.js');
+  const parsed = parseNixRef(ref);
+  if ('error' in parsed) throw new ConfigError(parsed.error);
+  const res = await evalNixHost(ref, { cwd });
+  if (res.problems.length && !res.units.length) throw new ConfigError(`--nix-eval ${ref}: ${res.problems.map((p) => p.message).join('; ')}`);
+  const statics = loaded.filter((p) => p.host === parsed.host);
+  const staticHost = statics[0]?.nix;
+  const units = staticHost ? mapToStatic(res.units, staticHost.units) : res.units;
+  const out = loaded.filter((p) => p.host !== parsed.host);
+  // The static reader's note that it could not read this host is moot now.
+  out[0].problems = out[0].problems.filter((p) => !p.message.startsWith(`nixosConfigurations.${parsed.host} could not be read statically`));
+  for (const scope of ['system', 'user'] as const) {
+    const us = units.filter((u) => u.scope === scope);
+    if (scope === 'user' && !us.length) continue;
+    const p = buildProject([], [], roots, { cwd, ignore, scope }, { units: us, external: [] });
+    if (staticHost) p.nix = staticHost;
+    p.host = parsed.host;
+    out.push(p);
+  }
+  for (const pr of res.problems) out[0].problems.push({ location: { file: `nix-eval:${parsed.host}`, line: 1, column: 1, endLine: 1, endColumn: 1 }, message: `--nix-eval: ${pr.message}` });
+  return out;
 }

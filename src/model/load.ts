@@ -38,6 +38,8 @@ export interface LoadProblem {
   unit?: string;
   /** The fix hint, when the problem carries its own. */
   fix?: string;
+  /** A severity below the rule's: a limit of unitlint's reading rather than an error in the input. */
+  severity?: 'warning' | 'info';
 }
 
 export interface InputFile {
@@ -120,7 +122,7 @@ export function loadProjects(roots: string[], opts: LoadOptions): Project[] {
     const absRoots = (roots.length ? roots : ['.']).map((r) => path.resolve(opts.cwd, r));
     const inTree = (f: string) => absRoots.some((r) => f === r || f.startsWith(r.endsWith(path.sep) ? r : r + path.sep));
     nix = loadNix(nixFiles, inTree);
-    for (const p of nix.problems) problems.push({ location: p.location, message: p.message, fix: p.fix });
+    for (const p of nix.problems) problems.push({ location: p.location, message: p.message, fix: p.fix, severity: p.severity });
     lap('load: nix');
   }
   const user = entries.filter((e) => scopeOf(e.path) === 'user');

@@ -43,6 +43,8 @@ export interface NixProblem {
   location: Location;
   message: string;
   fix: string;
+  /** Set for limits of the static reading (info), as opposed to errors in the input. */
+  severity?: 'info';
 }
 
 export interface NixInput {
@@ -124,6 +126,7 @@ function flakeHosts(ev: Evaluator, file: string, problems: NixProblem[]): HostSp
         location: at ?? { file, line: 1, column: 1, endLine: 1, endColumn: 1 },
         message: `nixosConfigurations.${name} could not be read statically (${v.t === 'unknown' ? v.why : 'not a nixosSystem call'}); its modules are linted as part of the anonymous host.`,
         fix: 'Build the host with nixpkgs.lib.nixosSystem { modules = [ … ]; } in flake.nix, or run `unitlint check --nix-eval .#HOST`.',
+        severity: 'info',
       });
       continue;
     }
@@ -195,6 +198,7 @@ export function loadNix(files: string[], inTree: (f: string) => boolean): NixInp
         location: at,
         message: `unitlint could not evaluate ${spec.name ? `host ${spec.name}` : 'the modules outside any host'} statically (${e instanceof Error ? e.message : String(e)}); its units are not linted.`,
         fix: 'Report this input to unitlint; meanwhile `unitlint check --nix-eval .#HOST` lints the host through Nix.',
+        severity: 'info',
       });
     }
   };
