@@ -77,10 +77,12 @@ export class Evaluator {
   /** The value of a file, as `import` gives it (evaluated once). */
   importFile(file: string, at?: Location): Value {
     let abs = file;
-    try {
-      if (fs.statSync(abs).isDirectory()) abs = path.join(abs, 'default.nix');
-    } catch {
-      return unknown(at, `cannot read ${file}`);
+    if (!this.fileCache.has(abs) && !abs.endsWith('.nix')) {
+      try {
+        if (fs.statSync(abs).isDirectory()) abs = path.join(abs, 'default.nix');
+      } catch {
+        /* not on disk: the host may still know it */
+      }
     }
     let th = this.fileCache.get(abs);
     if (!th) {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Location } from '../types.js';
 import type { ParsedNixFile } from '../sources/nix/ast.js';
 import { parseNix } from '../sources/nix/parser.js';
+import { duplicateAttrs } from './checks.js';
 import { readTextFile } from '../sources/discover.js';
 import { Evaluator, type StoreScript } from './eval.js';
 import { evalHost, looksLikeModule, type Host, type HostSpec } from './modules.js';
@@ -68,6 +69,18 @@ function parseAll(files: string[], problems: NixProblem[]): { parsed: Map<string
     texts.set(f, r.text);
     const p = parseNix(f, r.text);
     parsed.set(f, p);
+    if (p.ast) {
+      for (const d of duplicateAttrs(p.ast)) {
+        p.diagnostics.push({
+          message: `attribute '${d.name}' already defined at ${path.basename(f)}:${d.first.line}:${d.first.column}`,
+          line: d.pos.line,
+          column: d.pos.column,
+          endLine: d.pos.endLine,
+          endColumn: d.pos.endColumn,
+        });
+      }
+      if (p.diagnostics.length) p.ast = undefined;
+    }
     for (const d of p.diagnostics) {
       problems.push({
         location: { file: f, line: d.line, column: d.column, endLine: d.endLine, endColumn: d.endColumn },

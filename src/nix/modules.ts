@@ -195,7 +195,7 @@ export function evalHost(ev: Evaluator, spec: HostSpec): Host {
     if (depth > 40) return;
     if (mv.t === 'path') {
       let f = mv.v;
-      if (!f.endsWith('.nix')) f = path.join(f, 'default.nix');
+      if (!f.endsWith('.nix') && !ev.host.parse(f)) f = path.join(f, 'default.nix');
       if (seen.has(f)) return;
       seen.add(f);
       if (!ev.host.inTree(f)) {
@@ -444,6 +444,8 @@ export function evalHost(ev: Evaluator, spec: HostSpec): Host {
       // A set of options with no definitions: its options' defaults.
       return { t: 'attrs', get: (k) => (declared([...p, k]) ? mergedThunk([...p, k]) : undefined), keys: () => declaredKeys(p) };
     }
+    const ext = externalDefault(p);
+    if (ext !== undefined) return str(ext);
     const part = partialCache.get(key(p));
     return unknown(part ?? NOWHERE, `${p.join('.')} is not defined in the tree`);
   }
@@ -479,5 +481,15 @@ function knownSeparator(p: string[]): string | undefined {
   const last = p[p.length - 1];
   if (p[0] === 'systemd' && ['script', 'preStart', 'postStart', 'preStop', 'postStop', 'reload', 'text'].includes(last)) return '\n';
   if (['extraConfig', 'appendConfig', 'commonHttpConfig', 'appendHttpConfig', 'extraCommands', 'shellInit', 'interactiveShellInit', 'text'].includes(last)) return '\n';
+  return undefined;
+}
+
+/**
+ * Defaults of options declared by modules outside the tree that units commonly read: where agenix
+ * and sops-nix put a decrypted secret.
+ */
+function externalDefault(p: string[]): string | undefined {
+  if (p.length === 4 && p[0] === 'age' && p[1] === 'secrets' && p[3] === 'path') return `/run/agenix/${p[2]}`;
+  if (p.length === 4 && p[0] === 'sops' && p[1] === 'secrets' && p[3] === 'path') return `/run/secrets/${p[2]}`;
   return undefined;
 }

@@ -18,9 +18,10 @@ let
   inner.a = 1;
   inner.b = 2;
   inherit (merged) r;
+  inherit x;
 in
 {
-  inherit merged inner r;
+  inherit merged inner r x;
   sets = [ { } (rec { }) { a = { }; } ];
   lists = [ [ ] [ [ ] ] [ 1 "two" ./three { four = 4; } [ 5 ] ] ];
 }

@@ -179,7 +179,7 @@ const MAX_DEPTH = 500;
 
 const INT64_MAX = 9223372036854775807n;
 
-class SyntaxError_ {
+class NixSyntaxError {
   constructor(readonly message: string, readonly start: number, readonly end: number) {}
 }
 
@@ -192,10 +192,10 @@ export function parseNix(file: string, text: string): ParsedNixFile {
     ast = p.parseFile();
   } catch (e) {
     ast = undefined;
-    let err: SyntaxError_;
-    if (e instanceof SyntaxError_) err = e;
-    else if (e instanceof RangeError) err = new SyntaxError_('expression nested too deeply', p.ts, p.te);
-    else err = new SyntaxError_(`internal parser error: ${e instanceof Error ? e.message : String(e)}`, p.ts, p.te);
+    let err: NixSyntaxError;
+    if (e instanceof NixSyntaxError) err = e;
+    else if (e instanceof RangeError) err = new NixSyntaxError('expression nested too deeply', p.ts, p.te);
+    else err = new NixSyntaxError(`internal parser error: ${e instanceof Error ? e.message : String(e)}`, p.ts, p.te);
     err = p.preferConflictMarker(err);
     const a = p.lineCol(err.start);
     const b = p.lineCol(Math.max(err.end, err.start));
@@ -294,7 +294,7 @@ class Parser {
   // Errors
 
   private fail(message: string, start: number, end: number): never {
-    throw new SyntaxError_(message, start, end);
+    throw new NixSyntaxError(message, start, end);
   }
 
   private describe(): string {
@@ -318,14 +318,17 @@ class Parser {
     this.advance();
   }
 
-  /** When the file has an unresolved merge-conflict marker at or before the error, report that instead. */
-  preferConflictMarker(err: SyntaxError_): SyntaxError_ {
-    const re = /^(<{7}|={7}|>{7}|\|{7})(?=[ \t\r\n]|$)/gm;
-    const m = re.exec(this.text);
+  /**
+   * When the file has an unresolved merge-conflict marker (`<<<<<<<` or `>>>>>>>` at the start of
+   * a line) at or before the error, report that instead: the error is most likely its consequence,
+   * even when the marker itself was read as the text of a string.
+   */
+  preferConflictMarker(err: NixSyntaxError): NixSyntaxError {
+    const m = /^(<{7}|>{7})(?=[ \t\r\n]|$)/m.exec(this.text);
     if (!m) return err;
     const anywhere = err.start >= this.n || err.message.startsWith('unterminated');
     if (m.index > err.start && !anywhere) return err;
-    return new SyntaxError_(`unexpected '${m[1]}' (an unresolved merge-conflict marker?)`, m.index, m.index + 7);
+    return new NixSyntaxError(`unexpected '${m[1]}' (an unresolved merge-conflict marker?)`, m.index, m.index + 7);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -611,8 +614,8 @@ class Parser {
 
   /**
    * The first token of a path at `p`: Nix's PATH (`[PATH_CHAR]*(/[PATH_CHAR]+)+/?`), or
-   * `[PATH_CHAR]*` and a slash directly followed by `${`. Returns its end, or -1. (The `${` counts for the
-   * longest match, as in Nix's lexer: see `pathMatchLength`.)
+   * `[PATH_CHAR]*` and a slash directly followed by `${`. Returns its end, or -1. (The `${`
+   * counts for the longest match, as in Nix's lexer: see `pathMatchLength`.)
    */
   private pathStart(p: number): number {
     if (p >= this.plainFrom && p < this.plainTo) return -1;
