@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { Location } from '../types.js';
 import type { AttrName, Binding, Node, ParsedNixFile, Pos, StringPart } from '../sources/nix/ast.js';
 import {
-  EvalBudgetExceeded, NOWHERE, Thunk, UNKNOWN_MARK, attrsOf, isUnknown, str, unknown,
+  EvalBudgetExceeded, Thunk, UNKNOWN_MARK, attrsOf, str, unknown,
   type AttrsV, type FnV, type ListV, type StrV, type TextOrigin, type Value,
 } from './value.js';
 import { makeLib } from './lib.js';
@@ -688,9 +688,3 @@ export class Evaluator {
 }
 
 export type { Env };
-
-export function isList(v: Value): v is ListV {
-  return v.t === 'list';
-}
-
-export { isUnknown };

@@ -17,16 +17,6 @@ import { NOWHERE, Thunk, attrsOf, markerType, str, unknown, type AttrsV, type Va
 import { webServerRoutes, containerProvided, enabledServiceUnits, type NixProvided } from './webservers.js';
 import type { ProxyRoute } from '../analysis/proxies.js';
 
-export interface ConditionRange {
-  file: string;
-  line: number;
-  column: number;
-  endLine: number;
-  endColumn: number;
-  text: string;
-  at: Location;
-}
-
 export interface NixHost {
   host: Host;
   units: VirtualUnit[];
@@ -52,8 +42,6 @@ export interface NixInput {
   files: Map<string, ParsedNixFile>;
   hosts: NixHost[];
   problems: NixProblem[];
-  /** mkIf conditions that are not known to hold, with the range of what they guard. */
-  conditions: ConditionRange[];
 }
 
 /** Reads and parses the .nix files (syntax errors become positioned problems). */
@@ -158,7 +146,6 @@ function flakeHosts(ev: Evaluator, file: string, problems: NixProblem[]): HostSp
 export function loadNix(files: string[], inTree: (f: string) => boolean): NixInput {
   const problems: NixProblem[] = [];
   const { parsed, texts } = parseAll(files, problems);
-  const conditions: ConditionRange[] = [];
   const makeEvaluator = () =>
     new Evaluator({
       parse: (f) => {
@@ -197,7 +184,7 @@ export function loadNix(files: string[], inTree: (f: string) => boolean): NixInp
         host,
         units: mergeSameName(units),
         provided: containerProvided(host),
-        routes: webServerRoutes(host, ev),
+        routes: webServerRoutes(host),
         scripts: ev.scripts,
         external: enabledServiceUnits(host),
         evaluator: ev,
@@ -225,10 +212,7 @@ export function loadNix(files: string[], inTree: (f: string) => boolean): NixInp
   if (loose.length) {
     build({ name: '', modules: loose.map((f) => Thunk.of({ t: 'path', v: f, at: { file: f, line: 1, column: 1, endLine: 1, endColumn: 1 } })) });
   }
-  for (const h of hosts) {
-    for (const c of collectConditions(h)) conditions.push(c);
-  }
-  return { files: parsed, hosts, problems, conditions };
+  return { files: parsed, hosts, problems };
 }
 
 /** Definitions of one unit from several sources (an oci-container and systemd.services.<same>) form one unit. */
@@ -251,12 +235,6 @@ function mergeSameName(units: VirtualUnit[]): VirtualUnit[] {
     prev.masked = prev.masked ?? u.masked;
   }
   return [...by.values()];
-}
-
-function collectConditions(h: NixHost): ConditionRange[] {
-  const out: ConditionRange[] = [];
-  for (const r of h.host.conditionRanges()) out.push(r);
-  return out;
 }
 
 export type { NixProvided };

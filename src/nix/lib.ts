@@ -12,8 +12,6 @@ import {
 } from './value.js';
 import type { Evaluator } from './eval.js';
 
-type F1 = (a: Thunk, at: Location) => Value;
-
 function fn(name: string, arity: number, impl: (args: Thunk[], at: Location) => Value): FnV {
   const make = (args: Thunk[]): FnV => ({
     t: 'fn',
@@ -43,9 +41,7 @@ export function makeLib(ev: Evaluator): { lib: AttrsV; builtins: AttrsV; globals
     return attrsOf(m, at);
   };
 
-  const force = (t: Thunk) => t.force();
-  const asList = (v: Value, at: Location): ListV | Value => (v.t === 'list' ? v : v.t === 'unknown' ? v : unknown(at, `expected a list, got ${v.t}`));
-  const asStr = (v: Value, at: Location): StrV | undefined => {
+  const asStr = (v: Value): StrV | undefined => {
     if (v.t === 'string') return v;
     if (v.t === 'path') return str(v.v, v.at);
     return undefined;
@@ -280,14 +276,14 @@ export function makeLib(ev: Evaluator): { lib: AttrsV; builtins: AttrsV; globals
     baseNameOf: fn('baseNameOf', 1, ([a], at) => {
       const v = a.force();
       if (v.t === 'path') return str(path.basename(v.v), at);
-      const s = asStr(v, at);
+      const s = asStr(v);
       if (!s || s.unknown) return unknown(at, 'baseNameOf an unknown value');
       return str(path.posix.basename(s.v), at);
     }),
     dirOf: fn('dirOf', 1, ([a], at) => {
       const v = a.force();
       if (v.t === 'path') return { t: 'path', v: path.dirname(v.v), at };
-      const s = asStr(v, at);
+      const s = asStr(v);
       if (!s || s.unknown) return unknown(at, 'dirOf an unknown value');
       return str(path.posix.dirname(s.v), at);
     }),
@@ -915,4 +911,3 @@ export function makeLib(ev: Evaluator): { lib: AttrsV; builtins: AttrsV; globals
   return { lib, builtins, globals, pkgs };
 }
 
-export type { F1 };

@@ -13,8 +13,7 @@ import type { LinkKind } from '../model/unit.js';
 import { escapePath } from '../model/names.js';
 import type { Def, Host } from './modules.js';
 import type { Evaluator } from './eval.js';
-import { STORE } from './eval.js';
-import { NOWHERE, UNKNOWN_MARK, markerType, type AttrsV, type StrV, type Value } from './value.js';
+import { UNKNOWN_MARK, markerType, type StrV, type Value } from './value.js';
 import { ociContainerUnits } from './containers.js';
 
 export interface VirtualLink {
@@ -438,8 +437,5 @@ function deriveService(host: Host, ev: Evaluator, b: UnitBuilder, p: string[], n
     b.add('Service', key, cmd, l.at);
     if (l.text.unknown) b.unknown('Service', key, l.text.unknown);
   }
-  void STORE;
-  void NOWHERE;
 }
 
-export type { AttrsV };

@@ -11,9 +11,8 @@ import type { Provided } from '../analysis/endpoints.js';
 import { normalizeHost, resourceFromUrl, validPort } from '../analysis/endpoints.js';
 import type { ProxyRoute } from '../analysis/proxies.js';
 import type { Def, Host } from './modules.js';
-import type { Evaluator } from './eval.js';
 import { containers } from './containers.js';
-import { markerType, type AttrsV, type Value } from './value.js';
+import { markerType, type Value } from './value.js';
 
 export interface NixProvided {
   unit: string;
@@ -168,7 +167,7 @@ function entryPorts(host: Host, eps: string[]): number[] {
   return ports.length ? ports : [80, 443];
 }
 
-function traefikRoutes(host: Host, ev: Evaluator): ProxyRoute[] {
+function traefikRoutes(host: Host): ProxyRoute[] {
   const out: ProxyRoute[] = [];
   const dyn = ['services', 'traefik', 'dynamicConfigOptions', 'http'];
   if (host.defs(['services', 'traefik']).length) {
@@ -207,12 +206,11 @@ function traefikRoutes(host: Host, ev: Evaluator): ProxyRoute[] {
       }
     }
   }
-  void ev;
   return out;
 }
 
-export function webServerRoutes(host: Host, ev: Evaluator): ProxyRoute[] {
-  return [...nginxRoutes(host), ...caddyRoutes(host), ...traefikRoutes(host, ev)];
+export function webServerRoutes(host: Host): ProxyRoute[] {
+  return [...nginxRoutes(host), ...caddyRoutes(host), ...traefikRoutes(host)];
 }
 
 /** The host ports oci-containers publish (`ports = [ "8080:80" ]`), served by the container's unit. */
@@ -241,4 +239,3 @@ export function enabledServiceUnits(host: Host): string[] {
   return [...out].sort();
 }
 
-export type { AttrsV };
