@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { aggregateProfile, profileSamples, shortUrl as shortUrlOf } from './lib.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -35,21 +36,9 @@ if (r.status !== 0 && r.status !== 1) {
 const file = fs.readdirSync(out).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(out, f)).sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
 const prof = JSON.parse(fs.readFileSync(file, 'utf8'));
 
-const byId = new Map(prof.nodes.map((n) => [n.id, n]));
-const parent = new Map();
-for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-const dt = new Map();
-prof.samples.forEach((id, i) => dt.set(id, (dt.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0) / 1000));
+const { byId, parent, dt } = profileSamples(prof);
 const totalMs = [...dt.values()].reduce((a, b) => a + b, 0);
-
-const shortUrl = (u) => {
-  if (!u) return '';
-  const s = u.replace(/^file:\/\//, '');
-  const nm = s.lastIndexOf('node_modules/');
-  if (nm >= 0) return s.slice(nm + 13);
-  if (s.startsWith(ROOT)) return s.slice(ROOT.length + 1);
-  return s;
-};
+const shortUrl = (u) => shortUrlOf(ROOT, u);
 const fnKey = (n) => {
   const cf = n.callFrame;
   return `${cf.functionName || '(anonymous)'} ${shortUrl(cf.url)}${cf.url ? `:${cf.lineNumber + 1}` : ''}`;
@@ -67,21 +56,7 @@ const bucket = (n) => {
   return shortUrl(u);
 };
 
-const self = new Map();
-const incl = new Map();
-const buckets = new Map();
-for (const [id, ms] of dt) {
-  const n = byId.get(id);
-  self.set(fnKey(n), (self.get(fnKey(n)) ?? 0) + ms);
-  buckets.set(bucket(n), (buckets.get(bucket(n)) ?? 0) + ms);
-  const seen = new Set();
-  for (let x = id; x != null; x = parent.get(x)) {
-    const k = fnKey(byId.get(x));
-    if (seen.has(k)) continue;
-    seen.add(k);
-    incl.set(k, (incl.get(k) ?? 0) + ms);
-  }
-}
+const { self, incl, groups: buckets } = aggregateProfile(dt, byId, parent, fnKey, bucket);
 const show = (title, m, n) => {
   console.log(`\n${title}`);
   for (const [k, v] of [...m].sort((a, b) => b[1] - a[1]).slice(0, n)) console.log(`  ${v.toFixed(1).padStart(8)} ms  ${(100 * v / totalMs).toFixed(1).padStart(5)} %  ${k}`);

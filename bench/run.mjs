@@ -23,11 +23,11 @@
 // Exit status: 0 unless something really failed (a tool crashed, bad JSON, generator error); never for "slow".
 
 import { spawnSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { distHash } from './lib.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'bin', 'unitlint');
@@ -262,20 +262,8 @@ if (!TIME_BIN) note('/usr/bin/time not available: no peak RSS');
 if (opt.verify && !VERIFY_VERSION) note('systemd-analyze not available: verify skipped');
 
 // What exactly was measured: the compiled code (others may rebuild dist/ meanwhile) and the load.
-function distHash() {
-  const h = crypto.createHash('sha256');
-  const walk = (d) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/\.(js|json)$/.test(e.name)) h.update(p.slice(ROOT.length)).update(fs.readFileSync(p));
-    }
-  };
-  walk(path.join(ROOT, 'dist'));
-  return h.digest('hex').slice(0, 12);
-}
 const gitHead = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() || null;
-const distBefore = distHash();
+const distBefore = distHash(ROOT);
 const loadBefore = os.loadavg();
 /** Jiffies of all CPUs from /proc/stat: [busy, total] (null off Linux). */
 function cpuJiffies() {
@@ -316,7 +304,7 @@ const busyPct = cpuBefore && cpuAfter ? (100 * (cpuAfter[0] - cpuBefore[0])) / (
 const otherCpuMs = cpuBefore && cpuAfter && TIME_BIN ? Math.max(0, ((cpuAfter[0] - cpuBefore[0]) * 1000) / HZ - childCpuMs - process.cpuUsage().user / 1000 - process.cpuUsage().system / 1000) : null;
 const otherPct = otherCpuMs == null ? null : (100 * otherCpuMs) / (elapsedMs * os.cpus().length);
 if (otherPct != null && otherPct > 10) note(`other work used ${otherPct.toFixed(0)} % of the machine's CPU during the run: numbers are inflated; rerun when the machine is idle`);
-const distAfter = distHash();
+const distAfter = distHash(ROOT);
 if (distAfter !== distBefore) note(`dist/ changed during the run (${distBefore} → ${distAfter}): someone rebuilt; numbers mix two builds`);
 
 // memory above the empty run, per unit

@@ -115,6 +115,20 @@ describe('module system', () => {
     expect(js(h.merged(['out']))).toBe('port 8443');
   });
 
+  it('reads each module\'s options through config even when every module guards itself with mkIf', () => {
+    // Regression: evaluating mkIf conditions while the definitions were being collected read a
+    // half-built config, and every module after the first saw its own options as unknown.
+    const mod = (n: string, port: number) =>
+      `{ config, lib, ... }: let cfg = config.services.${n}; in { options.services.${n} = { enable = lib.mkEnableOption "${n}"; port = lib.mkOption { default = ${port}; }; }; config = lib.mkIf cfg.enable { out.${n} = "listen ${'$'}{toString cfg.port}"; }; }`;
+    const h = host({
+      '/t/x.nix': mod('x', 8001),
+      '/t/y.nix': mod('y', 8002),
+      '/t/host.nix': '{ ... }: { imports = [ ./x.nix ./y.nix ]; services.x.enable = true; services.y.enable = true; services.y.port = 9999; }',
+    }, ['/t/host.nix']);
+    expect(js(h.merged(['out']))).toEqual({ x: 'listen 8001', y: 'listen 9999' });
+    expect(h.conditionRanges().map((r) => [r.text, r.holds()])).toEqual([['cfg.enable', true], ['cfg.enable', true]]);
+  });
+
   it('follows imports and treats mkIf as active, recording its condition', () => {
     const h = host({
       '/t/root.nix': '{ ... }: { imports = [ ./mod.nix ]; }',

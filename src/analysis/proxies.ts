@@ -1509,7 +1509,13 @@ function familyOf(p: string, tree: Tree): Family | undefined {
 function compute(project: Project): ProxyRoute[] {
   const tree = new Tree(project);
   if (!tree.roots.length) return [];
-  const { entries: found } = discover(tree.roots.map((r) => r.abs), PATTERNS, { ignore: [] });
+  // The proxy configuration files depend only on the tree: one walk for every project of a load.
+  const key = `proxy-files:${tree.roots.map((r) => r.abs).join('\0')}`;
+  let found = project.treeCache?.get(key) as { path: string }[] | undefined;
+  if (!found) {
+    found = discover(tree.roots.map((r) => r.abs), PATTERNS, { ignore: [] }).entries;
+    project.treeCache?.set(key, found);
+  }
   const byFamily: Record<Family, string[]> = { nginx: [], caddy: [], haproxy: [], traefik: [] };
   for (const e of found) {
     const f = familyOf(e.path, tree);

@@ -27,11 +27,22 @@ export function analyseCommand(argv: string[]): { waits: Wait[]; net: NetworkUse
 }
 
 /** Waits and network uses of a shell script text (tree-sitter-bash). Throws when initShell() has not finished. */
+const scriptResults = new Map<string, { waits: Wait[]; net: NetworkUse[] }>();
+
+/**
+ * Waits and network uses in a shell script. Results are kept by text: a NixOS module shared by several
+ * hosts writes the same script for each. Callers must not mutate the result.
+ */
 export function analyseScript(text: string): { waits: Wait[]; net: NetworkUse[] } {
+  const hit = scriptResults.get(text);
+  if (hit) return hit;
   requireShell();
   const out = newOut();
   analyseScriptText(text, rootCtx(out, lineMap));
-  return { waits: out.waits, net: out.net };
+  const r = { waits: out.waits, net: out.net };
+  if (scriptResults.size > 20_000) scriptResults.clear();
+  scriptResults.set(text, r);
+  return r;
 }
 
 /** Waits in one systemd Exec command. */

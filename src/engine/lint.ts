@@ -214,13 +214,24 @@ function dedupe(findings: Finding[]): Finding[] {
  * module was linted as if enabled.
  */
 function noteConditions(findings: Finding[], projects: Project[], where: (l: Location | undefined) => string): void {
-  const ranges = new Map<string, { line: number; column: number; endLine: number; endColumn: number; text: string; at: Location }[]>();
+  // A module shared by several hosts: its mkIf needs a note only when no host enables it.
+  type Range = { line: number; column: number; endLine: number; endColumn: number; text: string; at: Location };
+  const all = new Map<string, { r: Range & { file: string }; holds: boolean }>();
   for (const p of projects) {
     for (const r of p.nix?.host.conditionRanges() ?? []) {
-      let a = ranges.get(r.file);
-      if (!a) ranges.set(r.file, (a = []));
-      if (!a.some((x) => x.line === r.line && x.column === r.column)) a.push(r);
+      const k = `${r.file}:${r.line}:${r.column}`;
+      const prev = all.get(k);
+      const holds = r.holds();
+      if (!prev) all.set(k, { r, holds });
+      else if (holds) prev.holds = true;
     }
+  }
+  const ranges = new Map<string, Range[]>();
+  for (const { r, holds } of all.values()) {
+    if (holds) continue;
+    let a = ranges.get(r.file);
+    if (!a) ranges.set(r.file, (a = []));
+    a.push(r);
   }
   if (!ranges.size) return;
   const inside = (l: Location, r: { line: number; column: number; endLine: number; endColumn: number }) =>

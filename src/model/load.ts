@@ -73,6 +73,8 @@ export interface Project {
   host?: string;
   /** On the first project: every .nix file of the input, parsed (for suppressions and notes). */
   nixInput?: NixInput;
+  /** Shared by the projects of one load (same roots): results that depend only on the tree. */
+  treeCache: Map<string, unknown>;
 }
 
 export interface LoadOptions {
@@ -118,6 +120,7 @@ export function loadProjects(roots: string[], opts: LoadOptions): Project[] {
   const nixFiles = all.filter((e) => e.path.endsWith('.nix')).map((e) => e.path);
   const entries = nixFiles.length ? all.filter((e) => !e.path.endsWith('.nix')) : all;
   let nix: NixInput | undefined;
+  const treeCache = new Map<string, unknown>();
   if (nixFiles.length) {
     const absRoots = (roots.length ? roots : ['.']).map((r) => path.resolve(opts.cwd, r));
     const inTree = (f: string) => absRoots.some((r) => f === r || f.startsWith(r.endsWith(path.sep) ? r : r + path.sep));
@@ -130,6 +133,7 @@ export function loadProjects(roots: string[], opts: LoadOptions): Project[] {
   const out = [buildProject(system, problems, roots, { ...opts, scope: 'system' })];
   if (nix) out[0].nixInput = nix;
   if (user.length) out.push(buildProject(user, [], roots, { ...opts, scope: 'user' }));
+  for (const p of out) p.treeCache = treeCache;
   for (const h of nix?.hosts ?? []) {
     for (const scope of ['system', 'user'] as const) {
       const units = h.units.filter((u) => u.scope === scope);
@@ -137,6 +141,7 @@ export function loadProjects(roots: string[], opts: LoadOptions): Project[] {
       const p = buildProject([], [], roots, { ...opts, scope }, { units, external: scope === 'system' ? h.external : [] });
       p.nix = h;
       p.host = h.host.name;
+      p.treeCache = treeCache;
       out.push(p);
     }
   }
@@ -169,6 +174,19 @@ export interface VirtualInput {
   /** Units that exist on the host but are defined outside the tree (nixpkgs' own modules). */
   external: string[];
 }
+
+/** systemd's own unit files, parsed once per process (they never change; parsed files are read-only). */
+const builtinParsed = new Map<string, ParsedUnitFile>();
+function parsedBuiltin(file: string, text: string): ParsedUnitFile {
+  let p = builtinParsed.get(file);
+  if (!p || builtinTexts.get(file) !== text) {
+    p = parseUnitText(file, text);
+    builtinParsed.set(file, p);
+    builtinTexts.set(file, text);
+  }
+  return p;
+}
+const builtinTexts = new Map<string, string>();
 
 export function buildProject(entries: DiscoveredEntry[], problems: LoadProblem[], roots: string[], opts: LoadOptions, virtual?: VirtualInput): Project {
   const files: InputFile[] = [];
@@ -303,11 +321,14 @@ export function buildProject(entries: DiscoveredEntry[], problems: LoadProblem[]
       const file = `systemd:${b.path}`;
       const u = new Unit(b.name, pn.type, 'builtin');
       u.instance = pn.instance;
-      u.fragment = { file, parsed: parseUnitText(file, b.text), kind: 'fragment', builtin: true };
+      u.fragment = { file, parsed: parsedBuiltin(file, b.text), kind: 'fragment', builtin: true };
       for (const w of b.wants) u.links.push({ kind: 'wants', target: w, location: fileLocation(file) });
       for (const w of b.requires) u.links.push({ kind: 'requires', target: w, location: fileLocation(file) });
       units.set(b.name, u);
-      for (const a of b.aliases) if (!units.has(a)) aliasOf.set(a, b.name);
+      for (const a of b.aliases) {
+        if (!units.has(a)) aliasOf.set(a, b.name);
+        if (!u.aliases.includes(a)) u.aliases.push(a);
+      }
     }
   }
 
@@ -354,6 +375,8 @@ export function buildProject(entries: DiscoveredEntry[], problems: LoadProblem[]
     if (t && !t.aliases.includes(a.alias)) t.aliases.push(a.alias);
   }
   for (const u of [...units.values()]) {
+    // systemd's own units come with their aliases from the catalog; only input can add more.
+    if (u.origin === 'builtin' && !u.dropins.length) continue;
     for (const v of u.list('Install', 'Alias', { reset: false })) {
       for (const w of splitUnitList(v.value)) {
         if (!units.has(w.text) && !aliasOf.has(w.text)) aliasOf.set(w.text, u.name);
@@ -389,6 +412,7 @@ export function buildProject(entries: DiscoveredEntry[], problems: LoadProblem[]
   // Drop-ins: collect the folders that apply to a unit (its names, its template, its prefixes, its type).
   const dropinCache = new Map<string, UnitSource>();
   const attachDropins = (u: Unit) => {
+    if (!dropinDirs.size) return;
     const names = [u.name, ...u.aliases];
     const dirKeys: { key: string; specificity: number }[] = [];
     const addKeys = (n: string, spec: number) => {
@@ -514,6 +538,7 @@ export function buildProject(entries: DiscoveredEntry[], problems: LoadProblem[]
     problems,
     resolve,
     inputUnits: () => [...units.values()].filter((u) => u.origin === 'input').sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    treeCache: new Map(),
   };
 }
 

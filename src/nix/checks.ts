@@ -3,7 +3,7 @@
  * or `let` (`a = x; a.c = 2;`, `a.b = 1; a.b = 2;`, `inherit a; a = 1;`) is an error ("attribute
  * 'a.c' already defined"); literal sets under the same name merge (`a = { b = 1; }; a.c = 2;`).
  */
-import type { AttrName, Binding, Node, Pos } from '../sources/nix/ast.js';
+import type { AttrName, Binding, Node, Pos, StringPart } from '../sources/nix/ast.js';
 
 export interface DuplicateAttr {
   name: string;
@@ -68,39 +68,59 @@ function checkBindings(bindings: Binding[], trie: Map<string, TrieNode>, prefix:
   }
 }
 
-/** Every attribute defined twice, anywhere in the file. */
+/** Every attribute defined twice, anywhere in the file (a walk over the typed children only). */
 export function duplicateAttrs(ast: Node): DuplicateAttr[] {
   const out: DuplicateAttr[] = [];
-  const stack: unknown[] = [ast];
-  const seen = new Set<unknown>();
+  const stack: Node[] = [ast];
+  const push = (n: Node | undefined) => {
+    if (n) stack.push(n);
+  };
+  const pushParts = (parts: StringPart[]) => {
+    for (const p of parts) if (typeof p !== 'string') stack.push(p.expr);
+  };
+  const pushNames = (names: AttrName[]) => {
+    for (const a of names) if (a.kind === 'dynamic') stack.push(a.expr);
+    else if (a.kind === 'string') pushParts(a.node.parts);
+  };
+  /** The values under a set whose bindings were checked through its parent. */
+  const pushValues = (bindings: Binding[], nested: boolean) => {
+    for (const b of bindings) {
+      if (b.kind === 'inherit') {
+        push(b.from);
+        pushNames(b.names);
+        continue;
+      }
+      pushNames(b.path);
+      // A literal set under a binding was checked with its parent's trie: only its values remain.
+      if (nested && b.value.type === 'AttrSet') pushValues(b.value.bindings, true);
+      else push(b.value);
+    }
+  };
   while (stack.length) {
-    const n = stack.pop();
-    if (!n || typeof n !== 'object' || seen.has(n)) continue;
-    seen.add(n);
-    if (Array.isArray(n)) {
-      for (const x of n) stack.push(x);
-      continue;
+    const n = stack.pop()!;
+    switch (n.type) {
+      case 'AttrSet':
+      case 'Let':
+        checkBindings(n.bindings, new Map(), [], out);
+        pushValues(n.bindings, true);
+        if (n.type === 'Let') push(n.body);
+        break;
+      case 'String': case 'Path': pushParts(n.parts); break;
+      case 'Select': push(n.expr); pushNames(n.path); push(n.default); break;
+      case 'HasAttr': push(n.expr); pushNames(n.path); break;
+      case 'List': for (const i of n.items) push(i); break;
+      case 'Lambda':
+        if (n.param.kind === 'pattern') for (const f of n.param.formals) push(f.default);
+        push(n.body);
+        break;
+      case 'Call': push(n.fn); push(n.arg); break;
+      case 'With': push(n.env); push(n.body); break;
+      case 'If': push(n.cond); push(n.then); push(n.else); break;
+      case 'Assert': push(n.cond); push(n.body); break;
+      case 'Unary': push(n.expr); break;
+      case 'Binary': push(n.left); push(n.right); break;
+      default: break;
     }
-    const o = n as { type?: string; bindings?: Binding[] };
-    if ((o.type === 'AttrSet' || o.type === 'Let') && o.bindings) {
-      checkBindings(o.bindings, new Map(), [], out);
-      // Nested literal sets were checked as part of their parent; their inner sets are visited below
-      // too, which is harmless: a set checked alone reports only its own duplicates — but avoid
-      // reporting twice by marking literal values of bindings as seen.
-      for (const b of o.bindings) if (b.kind === 'attr' && b.value.type === 'AttrSet') markNested(b.value, seen, stack);
-    }
-    for (const [k, v] of Object.entries(n as object)) if (k !== 'pos' && v && typeof v === 'object') stack.push(v);
   }
   return out.sort((a, b) => a.pos.offset - b.pos.offset);
-}
-
-/** A literal set checked through its parent: skip its own check, but visit what its values hold. */
-function markNested(set: Node & { type: 'AttrSet' }, seen: Set<unknown>, stack: unknown[]): void {
-  seen.add(set);
-  for (const b of set.bindings) {
-    if (b.kind === 'attr') {
-      if (b.value.type === 'AttrSet') markNested(b.value, seen, stack);
-      else stack.push(b.value);
-    } else if (b.from) stack.push(b.from);
-  }
 }

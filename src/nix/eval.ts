@@ -70,8 +70,12 @@ export class Evaluator {
     this.root = new Env(globals, null, null);
   }
 
+  /** The Location of a node (made once per node: nodes are evaluated again for every host and call). */
   loc(pos: Pos, file: string): Location {
-    return { file, line: pos.line, column: pos.column, endLine: pos.endLine, endColumn: pos.endColumn };
+    const p = pos as Pos & { loc?: Location };
+    let l = p.loc;
+    if (!l || l.file !== file) p.loc = l = { file, line: pos.line, column: pos.column, endLine: pos.endLine, endColumn: pos.endColumn };
+    return l;
   }
 
   /** The value of a file, as `import` gives it (evaluated once). */
@@ -469,11 +473,12 @@ export class Evaluator {
 
   update(a: Value, b: Value, at: Location): Value {
     if (a.t === 'attrs' && b.t === 'attrs') {
+      let keys: string[] | undefined;
       const out: AttrsV = {
         t: 'attrs',
         at,
         get: (k) => b.get(k) ?? a.get(k),
-        keys: () => [...new Set([...a.keys(), ...b.keys()])].sort(),
+        keys: () => (keys ??= [...new Set([...a.keys(), ...b.keys()])].sort()),
         keyAt: (k) => (b.get(k) ? b.keyAt?.(k) : a.keyAt?.(k)),
       };
       if (a.open || b.open) out.open = b.open ?? a.open;

@@ -16,6 +16,11 @@ export interface Condition {
   /** Source text of the condition, e.g. `cfg.enable`. */
   text: string;
   at: Location;
+  /**
+   * Whether the condition is known to hold. Evaluated only on demand, after the merge: evaluating a
+   * condition while definitions are being collected would read `config` half-built.
+   */
+  holds(): boolean;
 }
 
 export interface Def {
@@ -57,8 +62,19 @@ export interface Host {
   /** Whether the definitions at p may be incomplete (an unknown value could hold more). */
   partial(p: string[]): Location | undefined;
   config: AttrsV;
-  /** Ranges guarded by an mkIf whose condition is not known to hold. */
-  conditionRanges(): { file: string; line: number; column: number; endLine: number; endColumn: number; text: string; at: Location }[];
+  /** Ranges guarded by an mkIf, with its condition. */
+  conditionRanges(): ConditionRange[];
+}
+
+export interface ConditionRange {
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  text: string;
+  at: Location;
+  holds(): boolean;
 }
 
 const MODULE_ARGS = new Set(['config', 'lib', 'pkgs', 'options', 'modulesPath', 'utils', 'specialArgs', 'name', 'nodes', 'inputs', 'self', 'baseModules', 'extendModules', 'moduleType', 'noUserModules', 'osConfig']);
@@ -117,11 +133,17 @@ function peel(ev: Evaluator, v: Value, ctx: Ctx, emit: (v: Value, ctx: Ctx) => v
     const get = (k: string) => v.get(k)?.force();
     switch (mt) {
       case 'if': {
+        // The condition is not evaluated here (see Condition.holds): the content counts as active.
         const c = v.get('condition');
-        const cv = c?.force();
-        if (cv && cv.t === 'bool' && cv.v) return peel(ev, get('content') ?? unknown(v.at, 'mkIf'), ctx, emit, depth + 1, onCond);
         const at = c?.at ?? v.at ?? NOWHERE;
-        const cond = { text: condText(ev, at), at };
+        const cond: Condition = {
+          text: condText(ev, at),
+          at,
+          holds: () => {
+            const cv = c?.force();
+            return !!cv && cv.t === 'bool' && cv.v;
+          },
+        };
         onCond?.(cond, v.get('content')?.at);
         return peel(ev, get('content') ?? unknown(v.at, 'mkIf'), { ...ctx, conds: [...ctx.conds, cond] }, emit, depth + 1, onCond);
       }
@@ -144,7 +166,15 @@ function peel(ev: Evaluator, v: Value, ctx: Ctx, emit: (v: Value, ctx: Ctx) => v
   emit(v, ctx);
 }
 
-const key = (p: string[]) => p.join('\u0000');
+/** One node of the path trie: the definitions at a path, whether they may be incomplete, the merged value. */
+interface PathNode {
+  defs?: Def[];
+  /** For nodes with many definitions: which definitions hold each child name (and which may hold any). */
+  index?: { byKey: Map<string, number[]>; open: number[] };
+  partial?: Location;
+  merged?: Thunk;
+  kids?: Map<string, PathNode>;
+}
 
 export interface HostSpec {
   name: string;
@@ -162,15 +192,13 @@ export function evalHost(ev: Evaluator, spec: HostSpec): Host {
   const problems: { at: Location; message: string }[] = [];
   const seen = new Set<string>();
 
-  const defsCache = new Map<string, Def[]>();
-  const condRanges = new Map<string, { file: string; line: number; column: number; endLine: number; endColumn: number; text: string; at: Location }>();
+  const nodeRoot: PathNode = {};
+  const condRanges = new Map<string, ConditionRange>();
   const onCond = (c: Condition, content: Location | undefined) => {
     if (!content || !content.file) return;
     const k = `${content.file}:${content.line}:${content.column}`;
-    if (!condRanges.has(k)) condRanges.set(k, { ...content, text: c.text, at: c.at });
+    if (!condRanges.has(k)) condRanges.set(k, { ...content, text: c.text, at: c.at, holds: c.holds });
   };
-  const partialCache = new Map<string, Location | undefined>();
-  const mergedCache = new Map<string, Thunk>();
 
   const configRoot: AttrsV = {
     t: 'attrs',
@@ -251,44 +279,79 @@ export function evalHost(ev: Evaluator, spec: HostSpec): Host {
     addModule(v, v.at?.file ?? spec.at?.file ?? '', m.at ?? spec.at, 0);
   }
 
+  /** The definitions at a path, derived one step at a time from the parent's (cached in the trie). */
   function defsAt(p: string[]): Def[] {
-    const k = key(p);
-    const hit = defsCache.get(k);
-    if (hit) return hit;
+    let n = nodeRoot;
+    if (!n.defs) computeRoot();
+    for (const k of p) {
+      let c = n.kids?.get(k);
+      if (!c) (n.kids ??= new Map()).set(k, (c = {}));
+      if (!c.defs) computeChild(n, c, k);
+      n = c;
+    }
+    return n.defs!;
+  }
+
+  function computeRoot(): void {
     const out: Def[] = [];
-    let partial: Location | undefined;
-    if (p.length === 0) {
-      for (const m of modules) {
-        if (!m.config) continue;
-        peel(ev, m.config, { prio: 100, order: 1000, conds: [], at: m.config.at ?? NOWHERE, module: m.file }, (v, ctx) => {
-          out.push({ value: v, ...ctx });
-        }, 0, onCond);
-      }
-    } else {
-      const parent = defsAt(p.slice(0, -1));
-      const last = p[p.length - 1];
-      partial = partialCache.get(key(p.slice(0, -1)));
-      for (const d of parent) {
-        const v = d.value;
-        if (v.t === 'attrs' && v.pkg === undefined) {
-          const th = v.get(last);
-          if (!th) {
-            if (v.open) partial = partial ?? v.open;
-            continue;
-          }
-          const at = v.keyAt?.(last) ?? th.at ?? d.at;
-          peel(ev, th.force(), { prio: d.prio, order: d.order, conds: d.conds, at, module: d.module }, (cv, ctx) => {
-            out.push({ value: cv, ...ctx, at: ctx.at, valueAt: th.at });
-          }, 0, onCond);
-        } else if (v.t === 'unknown') {
-          partial = partial ?? v.at;
+    for (const m of modules) {
+      if (!m.config) continue;
+      peel(ev, m.config, { prio: 100, order: 1000, conds: [], at: m.config.at ?? NOWHERE, module: m.file }, (v, ctx) => {
+        out.push({ value: v, ...ctx });
+      }, 0, onCond);
+    }
+    nodeRoot.defs = out;
+  }
+
+  function computeChild(parent: PathNode, c: PathNode, last: string): void {
+    const out: Def[] = [];
+    let partial = parent.partial;
+    const defs = parent.defs!;
+    // Many definitions under one path (systemd.services of a few hundred modules): index them by
+    // their attribute names once, instead of asking every definition for every child.
+    let candidates: Iterable<Def> = defs;
+    if (defs.length > 8) {
+      if (!parent.index) parent.index = indexChildren(defs);
+      const idx = parent.index;
+      const hit = idx.byKey.get(last);
+      candidates = idx.open.length ? mergeSorted(hit ?? [], idx.open).map((i) => defs[i]) : (hit ?? []).map((i) => defs[i]);
+    }
+    for (const d of candidates) {
+      const v = d.value;
+      if (v.t === 'attrs' && v.pkg === undefined) {
+        const th = v.get(last);
+        if (!th) {
+          if (v.open) partial = partial ?? v.open;
+          continue;
         }
+        const at = v.keyAt?.(last) ?? th.at ?? d.at;
+        peel(ev, th.force(), { prio: d.prio, order: d.order, conds: d.conds, at, module: d.module }, (cv, ctx) => {
+          out.push({ value: cv, ...ctx, at: ctx.at, valueAt: th.at });
+        }, 0, onCond);
+      } else if (v.t === 'unknown') {
+        partial = partial ?? v.at;
       }
     }
-    defsCache.set(k, out);
-    partialCache.set(k, partial);
-    return out;
+    c.defs = out;
+    c.partial = partial;
   }
+
+  /** The trie node of a path, created if needed, without computing anything. */
+  function trieNode(p: string[]): PathNode {
+    let n = nodeRoot;
+    for (const k of p) {
+      let c = n.kids?.get(k);
+      if (!c) (n.kids ??= new Map()).set(k, (c = {}));
+      n = c;
+    }
+    return n;
+  }
+
+  function nodeAt(p: string[]): PathNode {
+    defsAt(p);
+    return trieNode(p);
+  }
+
 
   function keysAt(p: string[]): string[] {
     const ks = new Set<string>();
@@ -297,7 +360,18 @@ export function evalHost(ev: Evaluator, spec: HostSpec): Host {
   }
 
   /** Option declarations: the `options` trees of every module, with submodules followed. */
+  const optionCache = new Map<string, AttrsV | null>();
+  const declaredCache = new Map<string, boolean>();
+
+  /** The option declared at p (cached: every module's options tree is searched once per path). */
   function optionAt(p: string[]): AttrsV | undefined {
+    const k = p.join('\u0000');
+    let o = optionCache.get(k);
+    if (o === undefined) optionCache.set(k, (o = findOptionAt(p) ?? null));
+    return o ?? undefined;
+  }
+
+  function findOptionAt(p: string[]): AttrsV | undefined {
     for (const m of modules) {
       if (!m.options) continue;
       const o = findOption(m.options, p, 0, 0);
@@ -404,6 +478,13 @@ export function evalHost(ev: Evaluator, spec: HostSpec): Host {
 
   /** Whether the tree declares an option at p or below it (p is a prefix of declared options). */
   function declared(p: string[]): boolean {
+    const k = p.join('\u0000');
+    let d = declaredCache.get(k);
+    if (d === undefined) declaredCache.set(k, (d = findDeclared(p)));
+    return d;
+  }
+
+  function findDeclared(p: string[]): boolean {
     for (const m of modules) {
       if (!m.options) continue;
       let v: Value | undefined = m.options;
@@ -446,14 +527,14 @@ export function evalHost(ev: Evaluator, spec: HostSpec): Host {
     }
     const ext = externalDefault(p);
     if (ext !== undefined) return str(ext);
-    const part = partialCache.get(key(p));
+    const part = nodeAt(p).partial;
     return unknown(part ?? NOWHERE, `${p.join('.')} is not defined in the tree`);
   }
 
   function mergedThunk(p: string[]): Thunk {
-    const k = key(p);
-    let th = mergedCache.get(k);
-    if (!th) mergedCache.set(k, (th = new Thunk(() => merged(p))));
+    const n = trieNode(p);
+    let th = n.merged;
+    if (!th) n.merged = th = new Thunk(() => merged(p));
     return th;
   }
 
@@ -469,7 +550,7 @@ export function evalHost(ev: Evaluator, spec: HostSpec): Host {
     option: optionAt,
     partial: (p) => {
       defsAt(p);
-      return partialCache.get(key(p));
+      return nodeAt(p).partial;
     },
     config: configRoot,
     conditionRanges: () => [...condRanges.values()],
@@ -492,4 +573,46 @@ function externalDefault(p: string[]): string | undefined {
   if (p.length === 4 && p[0] === 'age' && p[1] === 'secrets' && p[3] === 'path') return `/run/agenix/${p[2]}`;
   if (p.length === 4 && p[0] === 'sops' && p[1] === 'secrets' && p[3] === 'path') return `/run/secrets/${p[2]}`;
   return undefined;
+}
+
+function indexChildren(defs: Def[]): { byKey: Map<string, number[]>; open: number[] } {
+  const byKey = new Map<string, number[]>();
+  const open: number[] = [];
+  defs.forEach((d, i) => {
+    const v = d.value;
+    if (v.t !== 'attrs' || v.pkg !== undefined) {
+      if (v.t === 'unknown') open.push(i);
+      return;
+    }
+    if (v.open) open.push(i);
+    for (const k of v.keys()) {
+      let a = byKey.get(k);
+      if (!a) byKey.set(k, (a = []));
+      a.push(i);
+    }
+  });
+  return { byKey, open };
+}
+
+/** The union of two ascending index lists, ascending (definition order decides merges). */
+function mergeSorted(a: number[], b: number[]): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = i < a.length ? a[i] : Infinity;
+    const y = j < b.length ? b[j] : Infinity;
+    if (x === y) {
+      out.push(x);
+      i++;
+      j++;
+    } else if (x < y) {
+      out.push(x);
+      i++;
+    } else {
+      out.push(y);
+      j++;
+    }
+  }
+  return out;
 }

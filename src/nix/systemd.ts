@@ -396,6 +396,9 @@ function startAtTimer(host: Host, ev: Evaluator, scope: 'system' | 'user', p: st
   };
 }
 
+/** What NixOS puts on every service's PATH after the unit's own `path` (systemd.nix). */
+const DEFAULT_PATH = ['coreutils', 'findutils', 'gnugrep', 'gnused', 'systemd'];
+
 const SCRIPT_OPTIONS: [string, string, string][] = [
   ['preStart', 'ExecStartPre', 'pre-start'],
   ['script', 'ExecStart', 'start'],
@@ -416,6 +419,16 @@ function deriveService(host: Host, ev: Evaluator, b: UnitBuilder, p: string[], n
     if (!t) continue;
     if (t.unknown) b.unknown('Service', 'Environment', t.unknown);
     b.add('Service', 'Environment', JSON.stringify(`${k}=${t.text}`), s.at, valueAt({ ...s, prio: 0, order: 0, conds: [], module: '' }));
+  }
+  // path (plus NixOS's default packages) → Environment="PATH=…" (bin, then sbin, as makeBinPath and
+  // makeSearchPathOutput "bin" "sbin" write it).
+  if (!namesAt(host, envPath).some((n) => n.name === 'PATH')) {
+    const pkgs = listItems(ev, host, [...p, 'path']);
+    const names = [...pkgs.items.map((i) => i.text), ...DEFAULT_PATH.map((n) => `/nix/store/unitlint-${n}`)];
+    const value = `PATH=${names.map((n) => `${n}/bin`).join(':')}:${names.map((n) => `${n}/sbin`).join(':')}`;
+    const at = pkgs.items[0]?.at ?? b.at;
+    b.add('Service', 'Environment', JSON.stringify(value), at, pkgs.items[0]?.at);
+    if (pkgs.unknown || pkgs.items.some((i) => i.unknown)) b.unknown('Service', 'Environment', pkgs.unknown ?? at);
   }
   // script, preStart, … → Exec lines running "${shell} -e" scripts written to the store.
   for (const [opt, key, suffix] of SCRIPT_OPTIONS) {

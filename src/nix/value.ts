@@ -113,11 +113,13 @@ export function str(v: string, at?: Location): StrV {
 
 /** An attribute set over a Map of thunks. */
 export function attrsOf(map: Map<string, Thunk>, at?: Location, keyAt?: Map<string, Location>): AttrsV {
+  let sorted: string[] | undefined;
   return {
     t: 'attrs',
     at,
     get: (k) => map.get(k),
-    keys: () => [...map.keys()].sort(),
+    // Nix lists attribute names sorted; the map does not change once built.
+    keys: () => (sorted ??= [...map.keys()].sort()),
     keyAt: keyAt ? (k) => keyAt.get(k) : undefined,
   };
 }
