@@ -140,6 +140,24 @@ describe('module system', () => {
   });
 });
 
+describe('units of a host', () => {
+  it('masks systemd\'s own unit with enable = false and keeps it a drop-in otherwise', async () => {
+    const { loadProjects } = await import('../src/model/load.js');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unitlint-nixunits-'));
+    fs.writeFileSync(path.join(dir, 'configuration.nix'), `{ ... }: {
+      systemd.services.systemd-networkd-wait-online.enable = false;
+      systemd.services.systemd-journald.serviceConfig.RestartSec = 5;
+    }`);
+    const host = loadProjects([dir], { cwd: dir, ignore: [] }).find((p) => p.nix)!;
+    const wait = host.resolve('systemd-networkd-wait-online.service')!;
+    expect(wait.masked?.line).toBe(2);
+    const journald = host.resolve('systemd-journald.service')!;
+    expect(journald.fragment?.builtin).toBe(true);
+    expect(journald.dropins.length).toBe(1);
+    expect(journald.get('Service', 'RestartSec')?.value).toBe('5');
+  });
+});
+
 describe('hosts from a flake', () => {
   it('reads nixosConfigurations built with nixpkgs.lib.nixosSystem', async () => {
     const { loadNix } = await import('../src/nix/frontend.js');

@@ -343,6 +343,7 @@ export function buildProject(entries: DiscoveredEntry[], problems: LoadProblem[]
     }
     u.dropins.push({ file: vu.parsed.file, parsed: vu.parsed, kind: 'dropin', builtin: false });
     u.unknowns = vu.unknowns;
+    if (vu.masked) u.masked = vu.masked; // enable = false masks systemd's own unit too
     u.origin = 'input';
     u.invalidate();
     files.push({ path: vu.parsed.file, role: 'dropin', parsed: vu.parsed, units: [vu.name] });

@@ -257,7 +257,7 @@ export class Evaluator {
   private evalSelect(expr: Node, p: AttrName[], def: Node | undefined, env: Env, file: string, at: Location): Value {
     let v = this.eval(expr, env, file);
     for (const a of p) {
-      if (v.t === 'unknown') return def ? unknown(at, v.why) : unknown(at, v.why);
+      if (v.t === 'unknown') return unknown(at, v.why); // even with `or`: whether the attribute exists is not known
       const k = this.attrName(a, env, file);
       if (k === undefined) return unknown(at, 'dynamic attribute name not known');
       if (v.t !== 'attrs') {

@@ -581,8 +581,8 @@ export function makeLib(ev: Evaluator): { lib: AttrsV; builtins: AttrsV; globals
         if (k === 'name' || k === 'pname') return T(str(name.split('.').pop()!));
         if (k === 'meta') return T(set({ mainProgram: str(name.split('.').pop()!) }));
         if (k === 'version') return T(unknown(at, `version of ${name}`));
+        // Outputs are the package; override* are called and give the package back (see Evaluator.apply).
         if (['out', 'bin', 'dev', 'lib', 'man', 'doc', 'passthru', 'overrideAttrs', 'override', 'overrideDerivation', 'unwrapped', 'package'].includes(k)) return T(out);
-        if (k === 'override' || k === 'overrideAttrs') return T(fn(k, 1, () => out));
         if (k === 'type') return T(str('derivation'));
         if (k === 'system') return T(unknown(at, 'system'));
         return T(pkgValue(`${name}.${k}`, at));
