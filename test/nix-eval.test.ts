@@ -171,3 +171,17 @@ describe('hosts from a flake', () => {
     expect(js(nix.hosts[1].host.merged(['networking', 'hostName']))).toBe('b');
   });
 });
+
+describe('linting a folder below the flake', () => {
+  it('reads the enclosing flake for its hosts and reports only within the folder', async () => {
+    const { lint } = await import('../src/engine/lint.js');
+    const root = path.resolve(import.meta.dirname, '../fixtures/nix-fleet');
+    const res = await lint({ paths: [path.join(root, 'modules')], cwd: root });
+    expect(res.findings.map((f) => `${f.ruleId} ${f.location.file}:${f.location.line}`)).toEqual([
+      'unknown-unit modules/common.nix:7',
+      'restart-loop-unbounded modules/common.nix:10',
+    ]);
+    // The module is linted as part of hosts web1 and db1 (both import it), not as an anonymous host.
+    expect(res.projects.filter((p) => p.project.nix).map((p) => p.project.host)).toEqual(['db1', 'web1']);
+  });
+});

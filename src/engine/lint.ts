@@ -149,6 +149,11 @@ export async function lint(opts: LintOptions = {}): Promise<LintResult> {
     }
   }
 
+  // A flake above the linted paths was read for its hosts: report only within the paths asked for.
+  if (loaded[0].nixInput?.flakeRoot) {
+    const inside = (f: string) => (!path.isAbsolute(f) && f.includes(':')) || roots.some((r) => f === r || f.startsWith(r + path.sep));
+    findings = findings.filter((f) => inside(f.location.file));
+  }
   if (opts.only?.length) {
     const only = new Set(opts.only.map((p) => path.resolve(cwd, p)));
     findings = findings.filter((f) => only.has(f.location.file));

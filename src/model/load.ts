@@ -117,14 +117,27 @@ export function loadProjects(roots: string[], opts: LoadOptions): Project[] {
   const { entries: all, problems: discoverProblems } = discover(roots.length ? roots : ['.'], ['**/*'], { ignore: opts.ignore, accept: isUnitPath });
   lap('load: discover');
   const problems: LoadProblem[] = discoverProblems.map((p) => ({ location: fileLocation(p.path), message: p.message }));
-  const nixFiles = all.filter((e) => e.path.endsWith('.nix')).map((e) => e.path);
+  let nixFiles = all.filter((e) => e.path.endsWith('.nix')).map((e) => e.path);
   const entries = nixFiles.length ? all.filter((e) => !e.path.endsWith('.nix')) : all;
   let nix: NixInput | undefined;
   const treeCache = new Map<string, unknown>();
   if (nixFiles.length) {
-    const absRoots = (roots.length ? roots : ['.']).map((r) => path.resolve(opts.cwd, r));
+    let absRoots = (roots.length ? roots : ['.']).map((r) => path.resolve(opts.cwd, r));
+    // `unitlint check ./nix` in a repository whose flake.nix is above ./nix: the flake says which
+    // modules form which host, so it is read too (and its folder), but findings stay within the paths
+    // asked for (LintResult filters them; see Project.nixInput.flakeRoot).
+    let flakeRoot: string | undefined;
+    if (!nixFiles.some((f) => path.basename(f) === 'flake.nix')) {
+      flakeRoot = enclosingFlake(absRoots);
+      if (flakeRoot) {
+        const more = discover([flakeRoot], ['**/*.nix'], { ignore: opts.ignore }).entries.map((e) => e.path);
+        nixFiles = [...new Set([...nixFiles, ...more])].sort();
+        absRoots = [...absRoots, flakeRoot];
+      }
+    }
     const inTree = (f: string) => absRoots.some((r) => f === r || f.startsWith(r.endsWith(path.sep) ? r : r + path.sep));
     nix = loadNix(nixFiles, inTree);
+    if (flakeRoot) nix.flakeRoot = flakeRoot;
     for (const p of nix.problems) problems.push({ location: p.location, message: p.message, fix: p.fix, severity: p.severity });
     lap('load: nix');
   }
@@ -146,6 +159,35 @@ export function loadProjects(roots: string[], opts: LoadOptions): Project[] {
     }
   }
   return out;
+}
+
+/**
+ * The folder of the nearest flake.nix above the given folders (stopping at a repository's root),
+ * when all of them share it.
+ */
+function enclosingFlake(roots: string[]): string | undefined {
+  let found: string | undefined;
+  for (const r of roots) {
+    let d = r;
+    try {
+      if (!fs.statSync(d).isDirectory()) d = path.dirname(d);
+    } catch {
+      return undefined;
+    }
+    let hit: string | undefined;
+    for (;;) {
+      if (fs.existsSync(path.join(d, 'flake.nix'))) {
+        hit = d;
+        break;
+      }
+      const parent = path.dirname(d);
+      if (parent === d || fs.existsSync(path.join(d, '.git'))) break;
+      d = parent;
+    }
+    if (!hit || (found && found !== hit)) return undefined;
+    found = hit;
+  }
+  return found;
 }
 
 /** The system-manager project only (tests and tools that do not care about user units). */

@@ -40,6 +40,8 @@ export interface NixProblem {
 
 export interface NixInput {
   files: Map<string, ParsedNixFile>;
+  /** Set when the paths linted lie under a flake.nix that was read too (its folder). */
+  flakeRoot?: string;
   hosts: NixHost[];
   problems: NixProblem[];
 }
