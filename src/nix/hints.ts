@@ -33,8 +33,10 @@ export function nixFixHint(fix: string, unit: string | null): string | undefined
     const [, key, value] = m;
     const before = main.slice(Math.max(0, m.index - 12), m.index);
     if (/\b(drop|remove|delete|invert)\s+$/i.test(before)) continue;
-    const after = main.slice(m.index + m[0].length, m.index + m[0].length + 80);
-    const owner = /^\s+(?:in|of|to the \[\w+\] section of)\s+(\S+?\.(?:service|socket|timer|target|path|slice))\b/.exec(after)?.[1] ?? unit;
+    // The unit the setting goes into: "… in X.service" / "… to the [Unit] section of X.service" later
+    // in the same sentence; else the finding's unit.
+    const rest = main.slice(m.index + m[0].length).split(/\.(?:\s|$)|;/)[0];
+    const owner = /(?:^|\s)(?:in|of)\s+(\S+?\.(?:service|socket|timer|target|path|slice))\b/.exec(rest)?.[1] ?? unit;
     const pn = owner ? parseUnitName(owner) : undefined;
     const kind = pn ? KIND[pn.type] : undefined;
     const stem = pn && owner ? owner.slice(0, owner.length - pn.type.length - 1) : undefined;
