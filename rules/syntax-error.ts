@@ -15,7 +15,12 @@ Lines that systemd's unit-file parser rejects, and files unitlint cannot read:
 - a line with no \`=\`, or with nothing before the \`=\`;
 - settings before the first section header;
 - \`.include\`, which systemd no longer supports;
-- invalid UTF-8, binary files, unreadable files, dangling links and link loops.
+- invalid UTF-8, binary files, unreadable files, dangling links and link loops;
+- in \`.nix\` files: what \`nix-instantiate --parse\` rejects (merge-conflict markers included), an
+  attribute defined twice (\`attribute 'a.b' already defined\`), and an \`imports\` entry naming a file
+  that does not exist — Nix cannot build a host then, and unitlint lints the rest of the tree;
+- **info**, for NixOS input unitlint cannot read statically: a \`nixosConfigurations\` entry that is not
+  a \`nixosSystem\` call, or an import from outside the paths linted (use \`--nix-eval\` for those).
 
 ## Why it bites
 

@@ -181,6 +181,13 @@ export function loadNix(files: string[], inTree: (f: string) => boolean): NixInp
     try {
       const host = evalHost(ev, spec);
       for (const f of host.files) reached.add(f);
+      for (const p of host.problems) {
+        if (p.kind === 'missing') {
+          problems.push({ location: p.at, message: `${p.message}: Nix cannot build ${spec.name ? `host ${spec.name}` : 'a configuration that imports it'}.`, fix: 'Correct the path in imports, or add the file.' });
+        } else if (p.kind === 'outside') {
+          problems.push({ location: p.at, message: `${p.message}; its definitions are not linted.`, fix: 'Lint a folder that contains every module the host imports.', severity: 'info' });
+        }
+      }
       const units = deriveUnits(host, ev);
       const nixHost: NixHost = {
         host,

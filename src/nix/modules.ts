@@ -6,11 +6,21 @@
  * mkOrder order, `types.lines`-style strings joined. A definition under mkIf counts as active (the
  * module is linted as if enabled); its condition travels with it so findings can name it.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Location } from '../types.js';
 import type { Node } from '../sources/nix/ast.js';
 import { Evaluator } from './eval.js';
 import { NOWHERE, Thunk, attrsOf, markerType, str, unknown, type AttrsV, type ListV, type Value } from './value.js';
+
+export interface HostProblem {
+  at: Location;
+  /** missing: an imported file that does not exist (Nix fails); outside: a file outside the linted
+   * paths (not read); unreadable: a file that cannot be read; unknown: a module value unitlint
+   * cannot compute statically. */
+  kind: 'missing' | 'outside' | 'unreadable' | 'unknown';
+  message: string;
+}
 
 export interface Condition {
   /** Source text of the condition, e.g. `cfg.enable`. */
@@ -53,7 +63,7 @@ export interface Host {
   modules: ModuleInstance[];
   /** Modules imported from outside the tree (e.g. `agenix.nixosModules.default`). */
   external: string[];
-  problems: { at: Location; message: string }[];
+  problems: HostProblem[];
   defs(p: string[]): Def[];
   /** The merged value at a path (definitions, else the declared option default, else unknown). */
   merged(p: string[]): Value;
@@ -189,7 +199,7 @@ export function evalHost(ev: Evaluator, spec: HostSpec): Host {
   const modules: ModuleInstance[] = [];
   const files: string[] = [];
   const external: string[] = [];
-  const problems: { at: Location; message: string }[] = [];
+  const problems: HostProblem[] = [];
   const seen = new Set<string>();
 
   const nodeRoot: PathNode = {};
@@ -227,12 +237,13 @@ export function evalHost(ev: Evaluator, spec: HostSpec): Host {
       if (seen.has(f)) return;
       seen.add(f);
       if (!ev.host.inTree(f)) {
-        problems.push({ at: at ?? NOWHERE, message: `imports ${f}, which is outside the linted tree` });
+        problems.push({ at: at ?? NOWHERE, kind: 'outside', message: `imports ${f}, which is outside the linted tree` });
         return;
       }
       const parsed = ev.host.parse(f);
       if (!parsed) {
-        problems.push({ at: at ?? NOWHERE, message: `imports ${path.basename(f)}, which cannot be read` });
+        const missing = !fs.existsSync(f);
+        problems.push({ at: at ?? NOWHERE, kind: missing ? 'missing' : 'unreadable', message: `imports ${path.basename(f)}, which ${missing ? 'does not exist' : 'cannot be read'}` });
         return;
       }
       files.push(f);
@@ -270,7 +281,7 @@ export function evalHost(ev: Evaluator, spec: HostSpec): Host {
       return;
     }
     if (mv.t === 'unknown') {
-      problems.push({ at: mv.at.file ? mv.at : at ?? NOWHERE, message: `a module could not be read statically (${mv.why})` });
+      problems.push({ at: mv.at.file ? mv.at : at ?? NOWHERE, kind: 'unknown', message: `a module could not be read statically (${mv.why})` });
     }
   };
 

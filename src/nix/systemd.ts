@@ -330,7 +330,8 @@ function deriveOne(
   if (desc && desc.value.t === 'string' && desc.value.v !== '') b.add('Unit', 'Description', desc.value.v, desc.at, valueAt({ ...desc, prio: 0, order: 0, conds: [], module: '' }));
   for (const [opt, key] of UNIT_LIST_OPTIONS) {
     const l = listItems(ev, host, [...p, opt]);
-    for (const it of l.items) b.add('Unit', key, it.text, it.at, it.at);
+    // A name that is not known is not a name: leave it out (the key is marked unknown below).
+    for (const it of l.items) if (!it.unknown) b.add('Unit', key, it.text, it.at, it.at);
     if (l.unknown) b.unknown('Unit', key, l.unknown);
   }
   for (const [opt, key] of [['startLimitIntervalSec', 'StartLimitIntervalSec'], ['startLimitBurst', 'StartLimitBurst']] as const) {
