@@ -176,7 +176,9 @@ export function deriveUnits(host: Host, ev: Evaluator): VirtualUnit[] {
 function parseTextAt(s: StrV, at: Location): ParsedUnitFile {
   const parsed = parseUnitText(at.file, s.v);
   const origin = s.origin;
-  const shift = (line: number, col: number): [number, number] => (origin ? [origin.line + line - 1, (line === 1 && origin.column ? origin.column : origin.column) + col - 1] : [at.line, at.column]);
+  // Line k of the text is line origin.line + k - 1 of the .nix file, shifted right by the stripped
+  // indentation; without an origin (a computed string) everything points at the `text` binding.
+  const shift = (line: number, col: number): [number, number] => (origin ? [origin.line + line - 1, origin.column + col - 1] : [at.line, at.column]);
   for (const sec of parsed.sections) {
     [sec.line, sec.column] = shift(sec.line, sec.column);
     sec.file = at.file;
