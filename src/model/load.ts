@@ -143,7 +143,9 @@ export function loadProjects(roots: string[], opts: LoadOptions): Project[] {
   }
   const user = entries.filter((e) => scopeOf(e.path) === 'user');
   const system = entries.filter((e) => scopeOf(e.path) === 'system');
-  const out = [buildProject(system, problems, roots, { ...opts, scope: 'system' })];
+  // A tree of .nix files only: the unit-file project holds just the problems (no systemd units to load).
+  const plainBuiltins = nix?.hosts.length && !entries.length ? false : opts.builtins;
+  const out = [buildProject(system, problems, roots, { ...opts, scope: 'system', builtins: plainBuiltins })];
   if (nix) out[0].nixInput = nix;
   if (user.length) out.push(buildProject(user, [], roots, { ...opts, scope: 'user' }));
   for (const p of out) p.treeCache = treeCache;

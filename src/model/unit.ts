@@ -48,6 +48,7 @@ export function keyLocation(a: Assignment): Location {
 }
 
 const NONE: Assignment[] = [];
+const sharedIndex = new WeakMap<ParsedUnitFile, { cache: Map<string, Map<string, Assignment[]>>; rankOf: Map<Assignment, number> }>();
 const EMPTY_SECTION: ReadonlyMap<string, Assignment[]> = new Map();
 
 export class Unit {
@@ -105,6 +106,15 @@ export class Unit {
 
   private index(): Map<string, Map<string, Assignment[]>> {
     if (!this.cache) {
+      // A unit that is only one of systemd's own files (no drop-ins) has the same index in every
+      // project (each NixOS host is one): build it once per parsed file.
+      const shared = this.dropins.length === 0 && this.fragment?.builtin && this.loadable ? this.fragment.parsed : undefined;
+      const hit = shared && sharedIndex.get(shared);
+      if (hit) {
+        this.cache = hit.cache;
+        this.rankOf = hit.rankOf;
+        return this.cache;
+      }
       this.cache = new Map();
       this.rankOf = new Map();
       for (const a of this.allAssignments()) {
@@ -115,6 +125,7 @@ export class Unit {
         if (!arr) sec.set(a.key, (arr = []));
         arr.push(a);
       }
+      if (shared) sharedIndex.set(shared, { cache: this.cache, rankOf: this.rankOf });
     }
     return this.cache;
   }
