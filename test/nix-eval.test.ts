@@ -158,6 +158,51 @@ describe('units of a host', () => {
   });
 });
 
+describe('units NixOS derives', () => {
+  async function hostOf(src: string) {
+    const { loadProjects } = await import('../src/model/load.js');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unitlint-nixderive-'));
+    fs.writeFileSync(path.join(dir, 'configuration.nix'), src);
+    return loadProjects([dir], { cwd: dir, ignore: [] }).find((p) => p.nix && p.scope === 'system')!;
+  }
+  const vals = (u: { list(s: string, k: string): { value: string }[] } | undefined, s: string, k: string) => (u ? u.list(s, k).map((v) => v.value) : []);
+
+  it('oci-containers: <backend>-<name>.service with dependsOn, image pull ordering, Restart=always, TimeoutStartSec=0 and published ports', async () => {
+    const p = await hostOf(`{ ... }: {
+      virtualisation.oci-containers.backend = "docker";
+      virtualisation.oci-containers.containers.web = { image = "nginx"; ports = [ "8080:80" ]; dependsOn = [ "db" ]; };
+      virtualisation.oci-containers.containers.db = { image = "postgres"; autoStart = false; };
+    }`);
+    const web = p.resolve('docker-web.service')!;
+    expect(vals(web, 'Unit', 'Requires')).toEqual(['docker-db.service']);
+    expect(vals(web, 'Unit', 'After')).toEqual(['network-online.target', 'docker.service', 'docker.socket', 'docker-db.service']);
+    expect(web.get('Service', 'Restart')?.value).toBe('always');
+    expect(web.get('Service', 'TimeoutStartSec')?.value).toBe('0');
+    expect(p.nix!.provided.map((x) => [x.unit, x.provided.resource])).toEqual([['docker-web.service', { kind: 'port', proto: 'tcp', host: '', port: 8080 }]]);
+    expect(p.resolve('multi-user.target')!.links.map((l) => l.target)).toContain('docker-web.service');
+    expect(p.resolve('multi-user.target')!.links.map((l) => l.target)).not.toContain('docker-db.service');
+  });
+
+  it('sockets, startAt timers, environment and scripts', async () => {
+    const p = await hostOf(`{ pkgs, ... }: {
+      systemd.sockets.app = { listenStreams = [ "/run/app.sock" "127.0.0.1:9000" ]; wantedBy = [ "sockets.target" ]; };
+      systemd.services.app = {
+        environment.MODE = "prod";
+        startAt = [ "daily" "weekly" ];
+        preStart = "mkdir -p /var/lib/app";
+        script = "exec \${pkgs.app}/bin/app";
+        scriptArgs = "--fast";
+      };
+    }`);
+    expect(vals(p.resolve('app.socket'), 'Socket', 'ListenStream')).toEqual(['/run/app.sock', '127.0.0.1:9000']);
+    expect(vals(p.resolve('app.timer'), 'Timer', 'OnCalendar')).toEqual(['daily', 'weekly']);
+    const app = p.resolve('app.service')!;
+    expect(vals(app, 'Service', 'Environment')[0]).toBe('"MODE=prod"');
+    expect(app.get('Service', 'ExecStart')?.value).toBe('/nix/store/unitlint-unit-script-app-start/bin/unit-script-app-start --fast');
+    expect(p.nix!.scripts.get('/nix/store/unitlint-unit-script-app-pre-start/bin/unit-script-app-pre-start')?.text).toBe('set -e\nmkdir -p /var/lib/app');
+  });
+});
+
 describe('hosts from a flake', () => {
   it('reads nixosConfigurations built with nixpkgs.lib.nixosSystem', async () => {
     const { loadNix } = await import('../src/nix/frontend.js');
