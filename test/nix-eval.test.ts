@@ -230,3 +230,28 @@ describe('linting a folder below the flake', () => {
     expect(res.projects.filter((p) => p.project.nix).map((p) => p.project.host)).toEqual(['db1', 'web1']);
   });
 });
+
+describe('serves comments in .nix files', () => {
+  it('reads # unitlint: serves= inside a unit definition, as in a unit file', async () => {
+    const { lint } = await import('../src/engine/lint.js');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unitlint-nixserves-'));
+    fs.writeFileSync(path.join(dir, 'configuration.nix'), `{ pkgs, ... }: {
+  systemd.services.gate = {
+    wantedBy = [ "multi-user.target" ];
+    serviceConfig.Type = "oneshot";
+    serviceConfig.TimeoutStartSec = 600;
+    script = "until \${pkgs.curl}/bin/curl -fsS https://ci.example.net/; do sleep 1; done";
+  };
+  systemd.services.dashboard = {
+    # unitlint: serves=ci.example.net -- behind the company proxy
+    after = [ "gate.service" ];
+    serviceConfig.ExecStart = "\${pkgs.dash}/bin/dash";
+  };
+}
+`);
+    const res = await lint({ paths: [dir], cwd: dir });
+    const f = res.findings.find((x) => x.ruleId === 'health-gate-cycle');
+    expect(f?.location).toMatchObject({ file: 'configuration.nix', line: 6 });
+    expect(f?.message).toContain('served by dashboard.service (comment serves=ci.example.net, configuration.nix:9)');
+  });
+});

@@ -360,7 +360,7 @@ export class Evaluator {
         const v = attrsOf(inner.map, n.setAt ?? n.at, inner.keyAt);
         if (inner.open) v.open = inner.open;
         return v;
-      }, undefined, n.at));
+      }, undefined, n.setAt ?? n.at));
     }
     return { map, keyAt, open };
   }

@@ -189,6 +189,7 @@ export function loadNix(files: string[], inTree: (f: string) => boolean): NixInp
         }
       }
       const units = deriveUnits(host, ev);
+      attachServesComments(units, parsed);
       const nixHost: NixHost = {
         host,
         units: mergeSameName(units),
@@ -222,6 +223,25 @@ export function loadNix(files: string[], inTree: (f: string) => boolean): NixInp
     build({ name: '', modules: loose.map((f) => Thunk.of({ t: 'path', v: f, at: { file: f, line: 1, column: 1, endLine: 1, endColumn: 1 } })) });
   }
   return { files: parsed, hosts, problems };
+}
+
+/**
+ * `# unitlint: serves=…` comments inside a unit's definition (or on the line before it) belong to the
+ * unit, as they do in a unit file: the health-gate analysis reads them from the unit's comments.
+ */
+function attachServesComments(units: VirtualUnit[], parsed: Map<string, ParsedNixFile>): void {
+  for (const u of units) {
+    for (const r of u.ranges ?? []) {
+      const file = parsed.get(r.file);
+      if (!file) continue;
+      for (const c of file.comments) {
+        if (!/^\s*unitlint:\s*serves\s*=/.test(c.text)) continue;
+        if (c.line < r.line - 1 || c.line > r.endLine) continue;
+        if (c.line === r.line - 1 && c.line !== u.at.line - 1) continue;
+        u.parsed.comments.push({ text: `#${c.text}`, line: c.line, column: c.column });
+      }
+    }
+  }
 }
 
 /** Definitions of one unit from several sources (an oci-container and systemd.services.<same>) form one unit. */

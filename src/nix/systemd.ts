@@ -37,6 +37,8 @@ export interface VirtualUnit {
   unknowns: Map<string, Location>;
   /** Where the unit is defined (its attribute name). */
   at: Location;
+  /** The source ranges of its definitions (`systemd.services.x = { … };`), for comments about it. */
+  ranges?: Location[];
 }
 
 const UNIT_LIST_OPTIONS: [string, string][] = [
@@ -325,6 +327,7 @@ function deriveOne(
   b.touch('Unit');
   const enable = scalar(host, [...p, 'enable']);
   const vu: VirtualUnit = { name, scope, parsed: b.build(), asDropin: false, links: [], unknowns: b.unknowns, at };
+  vu.ranges = host.defs(p).map((d) => d.valueAt).filter((l): l is Location => !!l && !!l.file);
   if (enable && enable.value.t === 'bool' && !enable.value.v) vu.masked = enable.at;
 
   // [Unit]: description, the dependency lists (unioned with unitConfig), start limits.
