@@ -6,16 +6,11 @@
  */
 import type { Location } from '../types.js';
 import type { Assignment, ParsedUnitFile, Section } from '../sources/unitfile/parser.js';
-import type { Def, Host } from './modules.js';
+import { definedNames, liveDefs, type Host } from './modules.js';
 import type { Evaluator } from './eval.js';
 import type { VirtualUnit } from './systemd.js';
-import { markerType, type Value } from './value.js';
+import type { Value } from './value.js';
 
-function live(defs: Def[]): Def[] {
-  if (!defs.length) return defs;
-  const best = Math.min(...defs.map((d) => d.prio));
-  return defs.filter((d) => d.prio === best);
-}
 
 export interface ContainerInfo {
   name: string;
@@ -49,18 +44,13 @@ export function parsePublish(spec: string): { host: string; port: number; proto:
 export function containers(host: Host): ContainerInfo[] {
   const base = ['virtualisation', 'oci-containers', 'containers'];
   const backend = backendOf(host);
-  const names = new Map<string, Location>();
-  for (const d of host.defs(base)) {
-    if (d.value.t !== 'attrs' || d.value.pkg !== undefined || markerType(d.value)) continue;
-    for (const k of d.value.keys()) if (!names.has(k)) names.set(k, d.value.keyAt?.(k) ?? d.at);
-  }
   const out: ContainerInfo[] = [];
-  for (const [name, at] of [...names].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+  for (const { name, at } of definedNames(host, base)) {
     const p = [...base, name];
     const sn = host.merged([...p, 'serviceName']);
     const unit = `${sn.t === 'string' && !sn.unknown ? sn.v : `${backend}-${name}`}.service`;
     const ports: ContainerInfo['ports'] = [];
-    for (const d of live(host.defs([...p, 'ports']))) {
+    for (const d of liveDefs(host.defs([...p, 'ports']))) {
       if (d.value.t !== 'list') continue;
       for (const th of d.value.items) {
         const v = th.force();
@@ -70,7 +60,7 @@ export function containers(host: Host): ContainerInfo[] {
       }
     }
     const labels = new Map<string, { value: string; at: Location }>();
-    for (const d of live(host.defs([...p, 'labels']))) {
+    for (const d of liveDefs(host.defs([...p, 'labels']))) {
       if (d.value.t !== 'attrs') continue;
       for (const k of d.value.keys()) {
         const v = d.value.get(k)!.force();
@@ -111,7 +101,7 @@ export function ociContainerUnits(host: Host, ev: Evaluator): VirtualUnit[] {
       add('Unit', 'After', 'docker.service', c.at);
       add('Unit', 'After', 'docker.socket', c.at);
     }
-    for (const d of live(host.defs([...p, 'dependsOn']))) {
+    for (const d of liveDefs(host.defs([...p, 'dependsOn']))) {
       if (d.value.t !== 'list') continue;
       for (const th of d.value.items) {
         const v = str(th.force());

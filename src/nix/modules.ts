@@ -627,3 +627,27 @@ function mergeSorted(a: number[], b: number[]): number[] {
   }
   return out;
 }
+
+/** The definitions in effect (best priority), in mkOrder order: the last one is what a scalar takes. */
+export function liveDefs(defs: Def[]): Def[] {
+  if (!defs.length) return defs;
+  const best = Math.min(...defs.map((d) => d.prio));
+  return defs.filter((d) => d.prio === best).sort((a, b) => a.order - b.order);
+}
+
+/** The definition of a scalar option that wins, if any. */
+export function lastDef(host: Host, p: string[]): Def | undefined {
+  const live = liveDefs(host.defs(p));
+  return live[live.length - 1];
+}
+
+/** The attribute names defined under a path (`systemd.services` → the service names), sorted, each
+ * with where it is first bound. */
+export function definedNames(host: Host, p: string[]): { name: string; at: Location }[] {
+  const seen = new Map<string, Location>();
+  for (const d of host.defs(p)) {
+    if (d.value.t !== 'attrs' || d.value.pkg !== undefined || markerType(d.value)) continue;
+    for (const k of d.value.keys()) if (!seen.has(k)) seen.set(k, d.value.keyAt?.(k) ?? d.at);
+  }
+  return [...seen].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([name, at]) => ({ name, at }));
+}

@@ -10,8 +10,8 @@ import { parseDocument, isAlias, isMap, isSeq, isScalar, LineCounter, type Node 
 import type { Location } from '../types.js';
 import type { Binding, Node } from '../sources/nix/ast.js';
 import type { Project } from '../model/load.js';
-import type { Def } from './modules.js';
-import { markerType, type Value } from './value.js';
+import { definedNames, liveDefs } from './modules.js';
+import type { Value } from './value.js';
 
 export interface HostSecret {
   tool: 'agenix' | 'sops';
@@ -38,25 +38,7 @@ export interface KeyBinding {
   at: Location;
 }
 
-function live(defs: Def[]): Def[] {
-  if (!defs.length) return defs;
-  const best = Math.min(...defs.map((d) => d.prio));
-  return defs.filter((d) => d.prio === best);
-}
 
-function names(defs: Def[]): { name: string; at: Location; value: Value }[] {
-  const out: { name: string; at: Location; value: Value }[] = [];
-  const seen = new Set<string>();
-  for (const d of defs) {
-    if (d.value.t !== 'attrs' || d.value.pkg !== undefined || markerType(d.value)) continue;
-    for (const k of d.value.keys()) {
-      if (seen.has(k)) continue;
-      seen.add(k);
-      out.push({ name: k, at: d.value.keyAt?.(k) ?? d.at, value: d.value });
-    }
-  }
-  return out.sort((a, b) => (a.name < b.name ? -1 : 1));
-}
 
 function pathOf(v: Value): string | undefined {
   if (v.t === 'path') return v.v;
@@ -69,14 +51,14 @@ export function hostSecrets(project: Project): HostSecret[] {
   const h = project.nix?.host;
   if (!h) return [];
   const out: HostSecret[] = [];
-  for (const { name } of names(h.defs(['age', 'secrets']))) {
-    const d = live(h.defs(['age', 'secrets', name, 'file'])).pop();
+  for (const { name } of definedNames(h, ['age', 'secrets'])) {
+    const d = liveDefs(h.defs(['age', 'secrets', name, 'file'])).pop();
     const f = d && pathOf(d.value);
     if (d && f) out.push({ tool: 'agenix', name, file: f, at: d.at });
   }
-  const def = live(h.defs(['sops', 'defaultSopsFile'])).pop();
-  for (const { name, at } of names(h.defs(['sops', 'secrets']))) {
-    const d = live(h.defs(['sops', 'secrets', name, 'sopsFile'])).pop() ?? def;
+  const def = liveDefs(h.defs(['sops', 'defaultSopsFile'])).pop();
+  for (const { name, at } of definedNames(h, ['sops', 'secrets'])) {
+    const d = liveDefs(h.defs(['sops', 'secrets', name, 'sopsFile'])).pop() ?? def;
     const f = d && pathOf(d.value);
     if (d && f) out.push({ tool: 'sops', name, file: f, at: d === def ? at : d.at });
   }

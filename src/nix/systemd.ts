@@ -11,9 +11,9 @@ import type { Assignment, ParsedUnitFile, Section } from '../sources/unitfile/pa
 import { parseUnitText } from '../sources/unitfile/parser.js';
 import type { LinkKind } from '../model/unit.js';
 import { escapePath } from '../model/names.js';
-import type { Def, Host } from './modules.js';
+import { definedNames, liveDefs, type Def, type Host } from './modules.js';
 import type { Evaluator } from './eval.js';
-import { UNKNOWN_MARK, markerType, type StrV, type Value } from './value.js';
+import { UNKNOWN_MARK, type StrV, type Value } from './value.js';
 import { ociContainerUnits } from './containers.js';
 
 export interface VirtualLink {
@@ -109,12 +109,6 @@ class UnitBuilder {
   }
 }
 
-/** The live definitions (best priority) at a path. */
-function live(defs: Def[]): Def[] {
-  if (!defs.length) return defs;
-  const best = Math.min(...defs.map((d) => d.prio));
-  return defs.filter((d) => d.prio === best).sort((a, b) => a.order - b.order);
-}
 
 function sameFileOr(at: Location | undefined, fallback: Location): Location {
   return at && at.file === fallback.file && at.line ? at : fallback;
@@ -139,7 +133,7 @@ export function deriveUnits(host: Host, ev: Evaluator): VirtualUnit[] {
     const base = scope === 'system' ? ['systemd'] : ['systemd', 'user'];
     for (const kind of KINDS) {
       const setPath = [...base, kind.opt];
-      const names = namesAt(host, setPath);
+      const names = definedNames(host, setPath);
       for (const { name, at } of names) {
         const u = deriveOne(host, ev, scope, kind, name, [...setPath, name], at);
         if (u) out.push(u);
@@ -150,9 +144,9 @@ export function deriveUnits(host: Host, ev: Evaluator): VirtualUnit[] {
       }
     }
     // systemd.units."x.service".text and friends.
-    for (const { name, at } of namesAt(host, [...base, 'units'])) {
+    for (const { name, at } of definedNames(host, [...base, 'units'])) {
       const p = [...base, 'units', name];
-      const textDefs = live(host.defs([...p, 'text']));
+      const textDefs = liveDefs(host.defs([...p, 'text']));
       const enable = scalar(host, [...p, 'enable']);
       const vu: VirtualUnit = { name, scope, parsed: { file: at.file, sections: [], comments: [], diagnostics: [], lineCount: 0 }, asDropin: false, links: [], unknowns: new Map(), at };
       if (textDefs.length) {
@@ -202,17 +196,9 @@ function parseTextAt(s: StrV, at: Location): ParsedUnitFile {
   return parsed;
 }
 
-function namesAt(host: Host, p: string[]): { name: string; at: Location }[] {
-  const seen = new Map<string, Location>();
-  for (const d of host.defs(p)) {
-    if (d.value.t !== 'attrs' || d.value.pkg !== undefined || markerType(d.value)) continue;
-    for (const k of d.value.keys()) if (!seen.has(k)) seen.set(k, d.value.keyAt?.(k) ?? d.at);
-  }
-  return [...seen.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([name, at]) => ({ name, at }));
-}
 
 function scalar(host: Host, p: string[]): { value: Value; at: Location } | undefined {
-  const ds = live(host.defs(p));
+  const ds = liveDefs(host.defs(p));
   if (!ds.length) return undefined;
   const d = ds[ds.length - 1];
   return { value: d.value, at: d.at };
@@ -222,7 +208,7 @@ function scalar(host: Host, p: string[]): { value: Value; at: Location } | undef
 function listItems(ev: Evaluator, host: Host, p: string[]): { items: { text: string; at: Location; unknown?: Location }[]; unknown?: Location } {
   const items: { text: string; at: Location; unknown?: Location }[] = [];
   let unk: Location | undefined = host.partial(p);
-  for (const d of live(host.defs(p))) {
+  for (const d of liveDefs(host.defs(p))) {
     const v = d.value;
     if (v.t === 'list') {
       if (v.open) unk = unk ?? v.open;
@@ -253,7 +239,7 @@ function listItems(ev: Evaluator, host: Host, p: string[]): { items: { text: str
 
 /** A types.lines option (script, preStart, …): definitions joined in mkOrder order. */
 function linesOf(host: Host, p: string[]): { text: StrV; at: Location } | { unknown: Location } | undefined {
-  const ds = live(host.defs(p));
+  const ds = liveDefs(host.defs(p));
   if (!ds.length) return undefined;
   const parts = ds.filter((d) => d.value.t === 'string');
   const unk = ds.find((d) => d.value.t !== 'string' || d.value.unknown);
@@ -270,9 +256,9 @@ function linesOf(host: Host, p: string[]): { text: StrV; at: Location } | { unkn
 function addRawSection(ev: Evaluator, host: Host, b: UnitBuilder, p: string[], section: string): void {
   const part = host.partial(p);
   if (part) b.unknown(section, '*', part);
-  for (const { name: key } of namesAt(host, p)) {
+  for (const { name: key } of definedNames(host, p)) {
     const kp = [...p, key];
-    const ds = live(host.defs(kp));
+    const ds = liveDefs(host.defs(kp));
     if (!ds.length) continue;
     const isList = ds.some((d) => d.value.t === 'list');
     if (isList) {
@@ -304,7 +290,7 @@ function valueAt(d: Def): Location | undefined {
 
 function addInstallLinks(host: Host, p: string[], name: string, links: VirtualLink[]): void {
   for (const [opt, kind] of [['wantedBy', 'wants'], ['requiredBy', 'requires'], ['upheldBy', 'upholds']] as const) {
-    for (const d of live(host.defs([...p, opt]))) {
+    for (const d of liveDefs(host.defs([...p, opt]))) {
       if (d.value.t !== 'list') continue;
       for (const th of d.value.items) {
         const v = th.force();
@@ -418,7 +404,7 @@ function deriveService(host: Host, ev: Evaluator, b: UnitBuilder, p: string[], n
   // environment (and PATH from `path`) → Environment="K=V"
   const envPath = [...p, 'environment'];
   if (host.partial(envPath)) b.unknown('Service', 'Environment', host.partial(envPath)!);
-  for (const { name: k } of namesAt(host, envPath)) {
+  for (const { name: k } of definedNames(host, envPath)) {
     const s = scalar(host, [...envPath, k]);
     if (!s || s.value.t === 'null') continue;
     const t = optionText(ev, s.value, s.at);
@@ -428,7 +414,7 @@ function deriveService(host: Host, ev: Evaluator, b: UnitBuilder, p: string[], n
   }
   // path (plus NixOS's default packages) → Environment="PATH=…" (bin, then sbin, as makeBinPath and
   // makeSearchPathOutput "bin" "sbin" write it).
-  if (!namesAt(host, envPath).some((n) => n.name === 'PATH')) {
+  if (!definedNames(host, envPath).some((n) => n.name === 'PATH')) {
     const pkgs = listItems(ev, host, [...p, 'path']);
     const names = [...pkgs.items.map((i) => i.text), ...DEFAULT_PATH.map((n) => `/nix/store/unitlint-${n}`)];
     const value = `PATH=${names.map((n) => `${n}/bin`).join(':')}:${names.map((n) => `${n}/sbin`).join(':')}`;

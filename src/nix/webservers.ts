@@ -10,31 +10,16 @@ import type { Resource } from '../analysis/types.js';
 import type { Provided } from '../analysis/endpoints.js';
 import { normalizeHost, resourceFromUrl, validPort } from '../analysis/endpoints.js';
 import type { ProxyRoute } from '../analysis/proxies.js';
-import type { Def, Host } from './modules.js';
+import { definedNames, lastDef, type Host } from './modules.js';
 import { containers } from './containers.js';
-import { markerType, type Value } from './value.js';
+import type { Value } from './value.js';
 
 export interface NixProvided {
   unit: string;
   provided: Provided;
 }
 
-function names(host: Host, p: string[]): { name: string; at: Location }[] {
-  const seen = new Map<string, Location>();
-  for (const d of host.defs(p)) {
-    if (d.value.t !== 'attrs' || d.value.pkg !== undefined || markerType(d.value)) continue;
-    for (const k of d.value.keys()) if (!seen.has(k)) seen.set(k, d.value.keyAt?.(k) ?? d.at);
-  }
-  return [...seen].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([name, at]) => ({ name, at }));
-}
 
-function lastDef(host: Host, p: string[]): Def | undefined {
-  const ds = host.defs(p);
-  if (!ds.length) return undefined;
-  const best = Math.min(...ds.map((d) => d.prio));
-  const live = ds.filter((d) => d.prio === best);
-  return live[live.length - 1];
-}
 
 function strAt(host: Host, p: string[]): { v: string; at: Location } | undefined {
   const d = lastDef(host, p);
@@ -84,23 +69,23 @@ function nginxRoutes(host: Host): ProxyRoute[] {
   const out: ProxyRoute[] = [];
   const base = ['services', 'nginx', 'virtualHosts'];
   const upstreams = new Map<string, { r: Resource; at: Location }[]>();
-  for (const { name } of names(host, ['services', 'nginx', 'upstreams'])) {
+  for (const { name } of definedNames(host, ['services', 'nginx', 'upstreams'])) {
     const servers = ['services', 'nginx', 'upstreams', name, 'servers'];
     const list: { r: Resource; at: Location }[] = [];
-    for (const s of names(host, servers)) {
+    for (const s of definedNames(host, servers)) {
       const r = upstreamResource(s.name);
       if (r) list.push({ r, at: s.at });
     }
     upstreams.set(name, list);
   }
-  for (const { name } of names(host, base)) {
+  for (const { name } of definedNames(host, base)) {
     const hosts = routeHosts(host, base, name, 'serverAliases', 'serverName');
     const ssl = boolAt(host, [...base, name, 'forceSSL']) || boolAt(host, [...base, name, 'onlySSL']) || boolAt(host, [...base, name, 'addSSL']) || boolAt(host, [...base, name, 'enableSSL']);
     const only = boolAt(host, [...base, name, 'onlySSL']);
     const ports: { port: number; scheme: 'http' | 'https' }[] = [];
     if (!only) ports.push({ port: 80, scheme: 'http' });
     if (ssl) ports.push({ port: 443, scheme: 'https' });
-    for (const { name: loc } of names(host, [...base, name, 'locations'])) {
+    for (const { name: loc } of definedNames(host, [...base, name, 'locations'])) {
       const pp = strAt(host, [...base, name, 'locations', loc, 'proxyPass']);
       if (!pp) continue;
       const m = /^https?:\/\/([^/:]+)(?:\/.*)?$/.exec(pp.v);
@@ -122,7 +107,7 @@ function caddyRoutes(host: Host): ProxyRoute[] {
   if (!host.defs(['services', 'caddy']).length) return [];
   const out: ProxyRoute[] = [];
   const base = ['services', 'caddy', 'virtualHosts'];
-  for (const { name } of names(host, base)) {
+  for (const { name } of definedNames(host, base)) {
     const cfg = lastDef(host, [...base, name, 'extraConfig']);
     if (!cfg || cfg.value.t !== 'string') continue;
     const hosts = routeHosts(host, base, name, 'serverAliases', 'hostName');
@@ -171,7 +156,7 @@ function traefikRoutes(host: Host): ProxyRoute[] {
   const out: ProxyRoute[] = [];
   const dyn = ['services', 'traefik', 'dynamicConfigOptions', 'http'];
   if (host.defs(['services', 'traefik']).length) {
-    for (const { name: r } of names(host, [...dyn, 'routers'])) {
+    for (const { name: r } of definedNames(host, [...dyn, 'routers'])) {
       const rule = strAt(host, [...dyn, 'routers', r, 'rule']);
       const svc = strAt(host, [...dyn, 'routers', r, 'service']);
       if (!rule || !svc) continue;
@@ -230,7 +215,7 @@ export function containerProvided(host: Host): NixProvided[] {
  */
 export function enabledServiceUnits(host: Host): string[] {
   const out = new Set<string>();
-  for (const { name } of names(host, ['services'])) {
+  for (const { name } of definedNames(host, ['services'])) {
     const v = host.merged(['services', name, 'enable']);
     if (v.t === 'bool' && v.v) out.add(`${name}.service`);
   }
