@@ -6,7 +6,7 @@
  */
 import type { Location } from '../types.js';
 import type { Assignment, ParsedUnitFile, Section } from '../sources/unitfile/parser.js';
-import { definedNames, liveDefs, type Host } from './modules.js';
+import { definedNames, liveDefs, sameFileOr, type Host } from './modules.js';
 import type { Evaluator } from './eval.js';
 import type { VirtualUnit } from './systemd.js';
 import type { Value } from './value.js';
@@ -56,7 +56,7 @@ export function containers(host: Host): ContainerInfo[] {
         const v = th.force();
         if (v.t !== 'string' || v.unknown) continue;
         const pp = parsePublish(v.v);
-        if (pp) ports.push({ ...pp, at: th.at && th.at.file === d.at.file ? th.at : d.at, text: v.v });
+        if (pp) ports.push({ ...pp, at: sameFileOr(th.at, d.at), text: v.v });
       }
     }
     const labels = new Map<string, { value: string; at: Location }>();
@@ -106,7 +106,7 @@ export function ociContainerUnits(host: Host, ev: Evaluator): VirtualUnit[] {
       for (const th of d.value.items) {
         const v = str(th.force());
         if (!v) continue;
-        const at = th.at && th.at.file === d.at.file ? th.at : d.at;
+        const at = sameFileOr(th.at, d.at);
         add('Unit', 'Requires', `${backend}-${v}.service`, at);
         add('Unit', 'After', `${backend}-${v}.service`, at);
       }

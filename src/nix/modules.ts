@@ -651,3 +651,8 @@ export function definedNames(host: Host, p: string[]): { name: string; at: Locat
   }
   return [...seen].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([name, at]) => ({ name, at }));
 }
+
+/** Where a value is written when that is in the definition's own file; else the definition itself. */
+export function sameFileOr(at: Location | undefined, fallback: Location): Location {
+  return at && at.file === fallback.file && at.line ? at : fallback;
+}

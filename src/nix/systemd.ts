@@ -11,7 +11,7 @@ import type { Assignment, ParsedUnitFile, Section } from '../sources/unitfile/pa
 import { parseUnitText } from '../sources/unitfile/parser.js';
 import type { LinkKind } from '../model/unit.js';
 import { escapePath } from '../model/names.js';
-import { definedNames, liveDefs, type Def, type Host } from './modules.js';
+import { definedNames, liveDefs, sameFileOr, type Def, type Host } from './modules.js';
 import type { Evaluator } from './eval.js';
 import { UNKNOWN_MARK, type StrV, type Value } from './value.js';
 import { ociContainerUnits } from './containers.js';
@@ -110,9 +110,6 @@ class UnitBuilder {
 }
 
 
-function sameFileOr(at: Location | undefined, fallback: Location): Location {
-  return at && at.file === fallback.file && at.line ? at : fallback;
-}
 
 /** systemd-lib's toOption: true/false for Booleans, toString otherwise. */
 function optionText(ev: Evaluator, v: Value, at: Location): { text: string; unknown?: Location } | undefined {
