@@ -31,6 +31,9 @@ await build({
   outfile: path.join(dist, 'unitlint.mjs'),
   logLevel: 'warning',
   legalComments: 'none',
+  // The .deb decoders load only when the input has a .deb (src/sources/packaging/deb.ts imports them
+  // lazily): kept out of the bundle so that every other run does not parse them (~140 KB with WASM).
+  external: ['xz-decompress', 'fzstd', 'tar-stream'],
   // CommonJS dependencies (fast-glob) call require() for Node's own modules.
   banner: { js: "import { createRequire as __unitlintRequire } from 'node:module'; const require = __unitlintRequire(import.meta.url);" },
 });

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import fg from 'fast-glob';
+import { hasVirtualFiles, virtualText } from './vfs.js';
 
 export interface DiscoveredEntry {
   /** Absolute path. */
@@ -115,6 +116,10 @@ export type ReadResult = { ok: true; text: string } | { ok: false; message: stri
 
 /** Reads a text file defensively: unreadable, binary, huge, link loops → a message, never a throw. */
 export function readTextFile(p: string): ReadResult {
+  if (hasVirtualFiles()) {
+    const v = virtualText(p);
+    if (v !== undefined) return { ok: true, text: v };
+  }
   let buf: Buffer;
   let fd: number | undefined;
   try {
