@@ -18,6 +18,7 @@ import { valueLocation, wordLocation, type Unit } from '../model/unit.js';
 import { splitWords } from '../sources/unitfile/words.js';
 import { execCommands, type ExecCommand } from './exec.js';
 import type { Resource } from './types.js';
+import { hasVirtualFiles, virtualDir, virtualText } from '../sources/vfs.js';
 
 /** A source range (file, 1-based line/column, exclusive end column): the same shape as Location. */
 export type Where = Location;
@@ -315,6 +316,11 @@ function serviceEnvironment(u: Unit, project: Project): Env {
   return env;
 }
 
+/** The service's effective environment variables (Environment=, then EnvironmentFile= files of the tree), each with where it is set. */
+export function serviceEnvironmentVars(u: Unit, project: Project): { name: string; value: string; at: Where }[] {
+  return [...serviceEnvironment(u, project).values()].map((v) => ({ name: v.name, value: v.value, at: v.at }));
+}
+
 const rootCache = new WeakMap<Project, string[]>();
 
 /** The project's roots as folders (a file argument stands for its folder), resolved once. */
@@ -343,7 +349,7 @@ function topOf(dir: string): Set<string> {
   let t = topLevel.get(dir);
   if (!t) {
     try {
-      t = new Set(fs.readdirSync(dir));
+      t = new Set(virtualDir(dir) ?? fs.readdirSync(dir));
     } catch {
       t = new Set();
     }
@@ -374,7 +380,7 @@ export function findInTree(spec: string, u: Unit, project: Project): string[] {
     if (/[*?[]/.test(base)) {
       const re = new RegExp('^' + base.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
       try {
-        const hits = fs.readdirSync(path.dirname(p)).filter((f) => re.test(f)).sort().map((f) => path.join(path.dirname(p), f));
+        const hits = (virtualDir(path.dirname(p)) ?? fs.readdirSync(path.dirname(p))).filter((f) => re.test(f)).sort().map((f) => path.join(path.dirname(p), f));
         if (hits.length) return hits.filter(isFile);
       } catch {
         /* not there */
@@ -387,6 +393,7 @@ export function findInTree(spec: string, u: Unit, project: Project): string[] {
 }
 
 function isFile(p: string): boolean {
+  if (hasVirtualFiles() && virtualText(p) !== undefined) return true;
   try {
     return fs.statSync(p).isFile();
   } catch {
@@ -398,7 +405,7 @@ function isFile(p: string): boolean {
 function readEnvFile(file: string): { name: string; value: string; line: number; endColumn: number }[] {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = virtualText(file) ?? fs.readFileSync(file, 'utf8');
   } catch {
     return [];
   }
