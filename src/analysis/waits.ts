@@ -154,11 +154,11 @@ function webUrl(u: string): Url | undefined {
 type Val = string | undefined;
 type PosMap = (row: number, col: number) => TextPos;
 
-interface Var {
+export interface Var {
   value: Val;
   exported: boolean;
 }
-interface Env {
+export interface Env {
   vars: Map<string, Var>;
   /** $0, $1, …; undefined when unknown (a top-level script). */
   positional: Val[] | undefined;
@@ -329,7 +329,7 @@ function expansion(raw: string, i: number, env: Env): { text: string; end: numbe
 }
 
 /** Expands one shell word as written; undefined when any part cannot be resolved. */
-function expandWord(raw: string, env: Env): Val {
+export function expandWord(raw: string, env: Env): Val {
   let out = '';
   let i = 0;
   const n = raw.length;

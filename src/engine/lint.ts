@@ -14,6 +14,9 @@ import { nixFixHint } from '../nix/hints.js';
 import { lap, reportTimings, resetTimings } from '../util/timing.js';
 import { prepareGates, setConfiguredServes } from '../analysis/gates.js';
 import type { RunStats } from '../reporters/types.js';
+import { readArchives } from '../sources/packaging/index.js';
+import { initShell } from '../analysis/shell.js';
+import { unitsAtRisk } from '../analysis/startneeds.js';
 
 export interface LintOptions {
   /** Files or folders to lint (default: the working directory). */
@@ -66,12 +69,14 @@ export async function lint(opts: LintOptions = {}): Promise<LintResult> {
   }
   const roots = (opts.paths?.length ? opts.paths : ['.']).map((p) => path.resolve(cwd, p));
   lap('rules+config');
-  let loaded = loadProjects(roots, { cwd, ignore: config.ignore });
+  const archives = await readArchives(roots, config.ignore);
+  let loaded = loadProjects(roots, { cwd, ignore: config.ignore, archives });
   if (opts.nixEval) loaded = await withNixEval(loaded, opts.nixEval, roots, cwd, config.ignore);
   lap('load: rest');
   const projects = loaded.map((project) => ({ project, graph: buildGraph(project) }));
   lap('graph');
   await prepareGates(loaded);
+  if (loaded.some((p) => unitsAtRisk(p).size)) await initShell();
   for (const p of loaded) setConfiguredServes(p, config.serves, config.source);
   lap('shell parser');
 

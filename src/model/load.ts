@@ -15,6 +15,7 @@ import { builtinUnits } from '../catalog/index.js';
 import { lap } from '../util/timing.js';
 import { loadNix, type NixHost, type NixInput } from '../nix/frontend.js';
 import type { VirtualUnit } from '../nix/systemd.js';
+import { archiveUnitEntries, isPackagingPath, loadPackages, type Archives, type Package } from '../sources/packaging/index.js';
 
 const UNIT_SUFFIX = new RegExp(`\\.(${UNIT_TYPES.join('|')})$`);
 
@@ -75,6 +76,8 @@ export interface Project {
   nixInput?: NixInput;
   /** Shared by the projects of one load (same roots): results that depend only on the tree. */
   treeCache: Map<string, unknown>;
+  /** On the system manager's project: the packages of the input (Debian, RPM, Arch) and their scripts. */
+  packages?: Package[];
 }
 
 export interface LoadOptions {
@@ -83,6 +86,10 @@ export interface LoadOptions {
   ignore: string[];
   /** Include systemd's own units (default true). Tests of the parser may turn it off. */
   builtins?: boolean;
+  /** .deb archives read beforehand (readArchives in src/sources/packaging). */
+  archives?: Archives;
+  /** Unit files installed under another name (debian/pkg.name.service): path → unit name. */
+  renames?: Map<string, string>;
 }
 
 export const DEP_KEYS_UNIT = [
@@ -114,9 +121,13 @@ export function scopeOf(p: string): Scope {
  * input has any) the per-user manager's units, which form a separate graph with their own built-ins.
  */
 export function loadProjects(roots: string[], opts: LoadOptions): Project[] {
-  const { entries: all, problems: discoverProblems } = discover(roots.length ? roots : ['.'], ['**/*'], { ignore: opts.ignore, accept: isUnitPath });
+  const { entries: found, problems: discoverProblems } = discover(roots.length ? roots : ['.'], ['**/*'], { ignore: opts.ignore, accept: (p) => isUnitPath(p) || isPackagingPath(p) });
   lap('load: discover');
   const problems: LoadProblem[] = discoverProblems.map((p) => ({ location: fileLocation(p.path), message: p.message }));
+  const packaging = loadPackages(found.filter((e) => isPackagingPath(e.path)).map((e) => e.path), opts.archives);
+  for (const p of packaging.problems) problems.push({ location: p.location, message: p.message });
+  const all = [...found.filter((e) => isUnitPath(e.path) || packaging.renames.has(e.path)), ...(opts.archives ? archiveUnitEntries(opts.archives) : [])];
+  if (packaging.packages.length) lap('load: packages');
   let nixFiles = all.filter((e) => e.path.endsWith('.nix')).map((e) => e.path);
   const entries = nixFiles.length ? all.filter((e) => !e.path.endsWith('.nix')) : all;
   let nix: NixInput | undefined;
@@ -145,8 +156,9 @@ export function loadProjects(roots: string[], opts: LoadOptions): Project[] {
   const system = entries.filter((e) => scopeOf(e.path) === 'system');
   // A tree of .nix files only: the unit-file project holds just the problems (no systemd units to load).
   const plainBuiltins = nix?.hosts.length && !entries.length ? false : opts.builtins;
-  const out = [buildProject(system, problems, roots, { ...opts, scope: 'system', builtins: plainBuiltins })];
+  const out = [buildProject(system, problems, roots, { ...opts, scope: 'system', builtins: plainBuiltins, renames: packaging.renames })];
   if (nix) out[0].nixInput = nix;
+  if (packaging.packages.length) out[0].packages = packaging.packages;
   if (user.length) out.push(buildProject(user, [], roots, { ...opts, scope: 'user' }));
   for (const p of out) p.treeCache = treeCache;
   for (const h of nix?.hosts ?? []) {
@@ -241,7 +253,7 @@ export function buildProject(entries: DiscoveredEntry[], problems: LoadProblem[]
   const aliasLinks: { alias: string; target: string; entry: DiscoveredEntry }[] = [];
 
   for (const e of entries) {
-    const base = path.basename(e.path);
+    const base = opts.renames?.get(e.path) ?? path.basename(e.path);
     const dir = path.basename(path.dirname(e.path));
     const linkDir = /^(.+)\.(wants|requires|upholds)$/.exec(dir);
     if (linkDir && parseUnitName(base)) {
