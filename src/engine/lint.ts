@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import type { Finding, Location, RuleMeta } from '../types.js';
-import { buildProject, loadProjects, type Project } from '../model/load.js';
+import { buildProject, discoverInput, loadProjects, type Project } from '../model/load.js';
 import { buildGraph, type BootGraph } from '../graph/build.js';
 import { loadRules } from './registry.js';
 import type { ReportSpec, RuleContext } from './rule.js';
@@ -69,8 +69,9 @@ export async function lint(opts: LintOptions = {}): Promise<LintResult> {
   }
   const roots = (opts.paths?.length ? opts.paths : ['.']).map((p) => path.resolve(cwd, p));
   lap('rules+config');
-  const archives = await readArchives(roots, config.ignore);
-  let loaded = loadProjects(roots, { cwd, ignore: config.ignore, archives });
+  const discovered = discoverInput(roots, config.ignore);
+  const archives = await readArchives(discovered.entries.filter((e) => e.path.endsWith('.deb')).map((e) => e.path));
+  let loaded = loadProjects(roots, { cwd, ignore: config.ignore, archives, discovered });
   if (opts.nixEval) loaded = await withNixEval(loaded, opts.nixEval, roots, cwd, config.ignore);
   lap('load: rest');
   const projects = loaded.map((project) => ({ project, graph: buildGraph(project) }));

@@ -88,6 +88,8 @@ export interface LoadOptions {
   builtins?: boolean;
   /** .deb archives read beforehand (readArchives in src/sources/packaging). */
   archives?: Archives;
+  /** The input's files, when the caller discovered them already (discoverInput). */
+  discovered?: ReturnType<typeof discoverInput>;
   /** Unit files installed under another name (debian/pkg.name.service): path → unit name. */
   renames?: Map<string, string>;
 }
@@ -120,9 +122,15 @@ export function scopeOf(p: string): Scope {
  * Loads the input as one project per service manager: the system manager's units, and (when the
  * input has any) the per-user manager's units, which form a separate graph with their own built-ins.
  */
-export function loadProjects(roots: string[], opts: LoadOptions): Project[] {
-  const { entries: found, problems: discoverProblems } = discover(roots.length ? roots : ['.'], ['**/*'], { ignore: opts.ignore, accept: (p) => isUnitPath(p) || isPackagingPath(p) });
+/** The files the front ends read: unit files, .nix files and packaging files (.deb included). */
+export function discoverInput(roots: string[], ignore: string[]): { entries: DiscoveredEntry[]; problems: { path: string; message: string }[] } {
+  const r = discover(roots.length ? roots : ['.'], ['**/*'], { ignore, accept: (p) => isUnitPath(p) || isPackagingPath(p) });
   lap('load: discover');
+  return r;
+}
+
+export function loadProjects(roots: string[], opts: LoadOptions): Project[] {
+  const { entries: found, problems: discoverProblems } = opts.discovered ?? discoverInput(roots, opts.ignore);
   const problems: LoadProblem[] = discoverProblems.map((p) => ({ location: fileLocation(p.path), message: p.message }));
   const packaging = loadPackages(found.filter((e) => isPackagingPath(e.path)).map((e) => e.path), opts.archives);
   for (const p of packaging.problems) problems.push({ location: p.location, message: p.message });

@@ -5,10 +5,8 @@
  * imported only when the input has one.
  */
 import path from 'node:path';
-import fg from 'fast-glob';
 import type { Location } from '../../types.js';
 import type { DiscoveredEntry } from '../discover.js';
-import { DEFAULT_IGNORES } from '../discover.js';
 import { setVirtualFiles } from '../vfs.js';
 import { isDebianPath, loadDebian } from './debian.js';
 import { isSpecPath, loadSpec } from './rpm.js';
@@ -29,13 +27,8 @@ export interface Archives {
 
 const NO_ARCHIVES: Archives = { debs: [], problems: [] };
 
-/** Reads the .deb files under the roots (async: decompression libraries load lazily). */
-export async function readArchives(roots: string[], ignore: string[]): Promise<Archives> {
-  const files: string[] = [];
-  for (const r of roots) {
-    if (r.endsWith('.deb')) files.push(r);
-    else files.push(...fg.sync('**/*.deb', { cwd: r, absolute: false, dot: true, ignore: [...DEFAULT_IGNORES, ...ignore], suppressErrors: true, onlyFiles: true }).map((f) => path.join(r, f)));
-  }
+/** Reads the .deb files (async: the decompression libraries load lazily) and serves their members. */
+export async function readArchives(files: string[]): Promise<Archives> {
   if (!files.length) {
     setVirtualFiles([]);
     return NO_ARCHIVES;
