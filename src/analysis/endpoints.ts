@@ -1447,7 +1447,17 @@ function servesComments(u: Unit): Provided[] {
  * `# unitlint: serves=` comments. Each resource is listed once (its first source). Templates and
  * masked units serve nothing.
  */
+const providedCache = new WeakMap<Unit, Provided[]>();
+
 export function providedBy(u: Unit, project: Project): Provided[] {
+  // A unit belongs to one project: its listeners are read once (the health-gate, port, socket and
+  // hardening rules all ask). Callers must not mutate the result.
+  let hit = providedCache.get(u);
+  if (!hit) providedCache.set(u, (hit = readProvided(u, project)));
+  return hit;
+}
+
+function readProvided(u: Unit, project: Project): Provided[] {
   // A template never runs (its instances do) and a masked unit never starts.
   if (u.instance === '' || u.masked) return [];
   const out: Provided[] = [];

@@ -111,10 +111,21 @@ export function parseExecValue(value: string, at: Assignment, expand: (s: string
   return out;
 }
 
-/** The effective commands of one Exec*= setting of a service: every assignment in order, an empty one resetting the list. */
+const commandCache = new WeakMap<Unit, Map<ExecKey, ExecCommand[]>>();
+
+/**
+ * The effective commands of one Exec*= setting of a service: every assignment in order, an empty one
+ * resetting the list. Parsed once per unit and key (many rules ask); callers must not mutate the result.
+ */
 export function execCommands(u: Unit, key: ExecKey): ExecCommand[] {
-  const out: ExecCommand[] = [];
-  for (const v of u.list('Service', key)) out.push(...parseExecValue(v.at.value, v.at, (s) => u.expandValue(s)));
+  let m = commandCache.get(u);
+  if (!m) commandCache.set(u, (m = new Map()));
+  let out = m.get(key);
+  if (!out) {
+    out = [];
+    for (const v of u.list('Service', key)) out.push(...parseExecValue(v.at.value, v.at, (s) => u.expandValue(s)));
+    m.set(key, out);
+  }
   return out;
 }
 
