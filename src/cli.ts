@@ -14,7 +14,7 @@ export const EXIT_FINDINGS = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_INTERNAL = 3;
 
-const FORMATS = ['full', 'concise', 'json', 'sarif', 'github'] as const;
+const FORMATS = ['full', 'concise', 'json', 'sarif', 'github', 'checkstyle', 'junit'] as const;
 const FAIL_LEVELS = ['error', 'warning', 'info', 'none'] as const;
 
 interface OptionSpec {

@@ -40,7 +40,7 @@ describe('unitlint check', () => {
     expect(j.tool.name).toBe('unitlint');
     expect(j.findings).toHaveLength(1);
     const f = j.findings[0];
-    expect(Object.keys(f)).toEqual(['ruleId', 'severity', 'message', 'unit', 'location', 'related', 'fix']);
+    expect(Object.keys(f)).toEqual(['ruleId', 'severity', 'message', 'unit', 'location', 'related', 'fix', 'docs']);
     expect(f.location).toEqual({ file: 'ordering-cycle-explicit/web.service', line: 3, column: 7, endLine: 3, endColumn: 18 });
     expect(f.related[0].location.file).toBe('ordering-cycle-explicit/api.service');
     expect(Object.keys(j.stats)).toEqual(['files', 'units', 'durationMs']);

@@ -107,8 +107,8 @@ function input(over: Partial<ReportInput> = {}): ReportInput {
 const SUMMARY = 'Found 3 problems (1 error, 1 warning, 1 info) in 3 files, 3 units (12 ms).';
 
 describe('REPORTERS', () => {
-  it('registers exactly the five formats', () => {
-    expect(Object.keys(REPORTERS).sort()).toEqual(['concise', 'full', 'github', 'json', 'sarif']);
+  it('registers exactly the seven formats', () => {
+    expect(Object.keys(REPORTERS).sort()).toEqual(['checkstyle', 'concise', 'full', 'github', 'json', 'junit', 'sarif']);
     const name: FormatName = 'full';
     expect(typeof REPORTERS[name]).toBe('function');
   });
@@ -226,6 +226,9 @@ describe('concise reporter', () => {
         'units/my dir/a,b.service:3:7: error [ordering-cycle] ordering cycle: a,b.service → b.service → c.service → a,b.service',
         'units/web.service:5:2: warning [cpu-quota] CPUQuota=150% exceeds: 1 CPU, 2 cores',
         'units/web.service:7:11: info [restart-always] Restart=always with a multi-line ExecStart',
+        `[cpu-quota] ${DOCS('cpu-quota')}`,
+        `[ordering-cycle] ${DOCS('ordering-cycle')}`,
+        `[restart-always] ${DOCS('restart-always')}`,
         SUMMARY,
         '',
       ].join('\n'),
@@ -256,13 +259,14 @@ describe('json reporter', () => {
         location: jsonLoc(f.location),
         related: f.related.map((r) => ({ message: r.message, location: jsonLoc(r.location) })),
         fix: { description: f.fix.description },
+        docs: DOCS(f.ruleId),
       })),
       stats: { files: 3, units: 3, durationMs: 12 },
     });
     expect(parsed.findings[2].unit).toBeNull();
   });
 
-  it('keeps the key order and adds no keys', () => {
+  it('keeps the key order and adds keys only at the end (docs)', () => {
     const p = JSON.parse(REPORTERS.json(input()));
     const keys = (o: object) => JSON.stringify(Object.keys(o));
     const locKeys = '["file","line","column","endLine","endColumn"]';
@@ -270,7 +274,7 @@ describe('json reporter', () => {
     expect(keys(p.tool)).toBe('["name","version"]');
     expect(keys(p.stats)).toBe('["files","units","durationMs"]');
     for (const f of p.findings) {
-      expect(keys(f)).toBe('["ruleId","severity","message","unit","location","related","fix"]');
+      expect(keys(f)).toBe('["ruleId","severity","message","unit","location","related","fix","docs"]');
       expect(keys(f.location)).toBe(locKeys);
       expect(keys(f.fix)).toBe('["description"]');
       for (const r of f.related) {
@@ -302,12 +306,12 @@ describe('github reporter', () => {
           'ordering cycle: a,b.service → b.service → c.service → a,b.service%0A' +
           'a,b.service After=b.service (units/my dir/a,b.service:3)%0A' +
           'b.service After=c.service (units/b.service:2)%0A' +
-          'c.service After=a,b.service (units/c.service:2)%0A%0AFix: Drop one of the After= edges.',
+          `c.service After=a,b.service (units/c.service:2)%0A%0AFix: Drop one of the After= edges.%0A%0ADocs: ${DOCS('ordering-cycle')}`,
         '::warning file=units/web.service,line=5,col=2,endLine=5,endColumn=15,title=unitlint (cpu-quota)::' +
-          'CPUQuota=150%25 exceeds: 1 CPU, 2 cores%0Asecond line, with: 50%25%0D%0Athird%0A%0AFix: Use 100%25, or fewer.',
+          `CPUQuota=150%25 exceeds: 1 CPU, 2 cores%0Asecond line, with: 50%25%0D%0Athird%0A%0AFix: Use 100%25, or fewer.%0A%0ADocs: ${DOCS('cpu-quota')}`,
         // Multi-line range: GitHub accepts columns only when line === endLine.
         '::notice file=units/web.service,line=7,endLine=8,title=unitlint (restart-always)::' +
-          'Restart=always with a multi-line ExecStart%0A%0AFix: Consider Restart=on-failure.',
+          `Restart=always with a multi-line ExecStart%0A%0AFix: Consider Restart=on-failure.%0A%0ADocs: ${DOCS('restart-always')}`,
         SUMMARY,
         '',
       ].join('\n'),
@@ -319,7 +323,7 @@ describe('github reporter', () => {
     const line = REPORTERS.github(input({ findings: [f] })).split('\n')[0];
     expect(line).toBe(
       '::notice file=a%3Ab%2Cc%25.service,line=1,col=1,endLine=1,endColumn=2,title=unitlint (x%3Ay%2Cz)::' +
-        'Restart=always with a multi-line ExecStart%0A%0AFix: Consider Restart=on-failure.',
+        `Restart=always with a multi-line ExecStart%0A%0AFix: Consider Restart=on-failure.%0A%0ADocs: ${DOCS('x:y,z')}`,
     );
   });
 
@@ -474,5 +478,35 @@ describe('sarif reporter', () => {
   it('pretty-prints with two spaces', () => {
     const out = REPORTERS.sarif(input());
     expect(out).toBe(JSON.stringify(JSON.parse(out), null, 2) + '\n');
+  });
+});
+
+describe('checkstyle and junit reporters', () => {
+  it('checkstyle: one <file> per file, escaped, with the rule page', () => {
+    expect(REPORTERS.checkstyle(input())).toBe(
+      [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<checkstyle version="4.3">',
+        '  <file name="units/my dir/a,b.service">',
+        `    <error line="3" column="7" severity="error" message="ordering cycle: a,b.service → b.service → c.service → a,b.service Fix: Drop one of the After= edges. (${DOCS('ordering-cycle')})" source="unitlint.ordering-cycle"/>`,
+        '  </file>',
+        '  <file name="units/web.service">',
+        `    <error line="5" column="2" severity="warning" message="CPUQuota=150% exceeds: 1 CPU, 2 cores Fix: Use 100%, or fewer. (${DOCS('cpu-quota')})" source="unitlint.cpu-quota"/>`,
+        `    <error line="7" column="11" severity="info" message="Restart=always with a multi-line ExecStart Fix: Consider Restart=on-failure. (${DOCS('restart-always')})" source="unitlint.restart-always"/>`,
+        '  </file>',
+        '</checkstyle>',
+        '',
+      ].join('\n'),
+    );
+    expect(REPORTERS.checkstyle(input({ findings: [{ ...RESTART, message: 'a <b> & "c"\u0001' }] }))).toContain('message="a &lt;b&gt; &amp; &quot;c&quot;\uFFFD Fix:');
+  });
+
+  it('junit: a suite per rule, a failed case per finding, a passing case for a quiet rule', () => {
+    const out = REPORTERS.junit(input());
+    expect(out.split('\n').slice(0, 2)).toEqual(['<?xml version="1.0" encoding="UTF-8"?>', '<testsuites name="unitlint" tests="4" failures="3" errors="0" time="0.012">']);
+    expect(out).toContain('<testsuite name="unitlint.unused-rule" tests="1" failures="0" errors="0" skipped="0">\n    <testcase classname="unitlint.unused-rule" name="no findings"/>');
+    expect(out).toContain('<testcase classname="unitlint.cpu-quota" name="units/web.service:5:2" file="units/web.service" line="5">');
+    expect(out).toContain(`Docs: ${DOCS('cpu-quota')}</failure>`);
+    expect(out.match(/<failure /g)?.length).toBe(3);
   });
 });

@@ -5,7 +5,7 @@
 import type { Finding, Severity } from '../types.js';
 import { SEVERITY_RANK } from '../types.js';
 import { summaryLine } from './full.js';
-import type { Reporter } from './types.js';
+import { RULE_DOCS_BASE, type Reporter } from './types.js';
 
 const COMMAND: Record<Severity, string> = { error: 'error', warning: 'warning', info: 'notice' };
 
@@ -26,7 +26,7 @@ export function annotation(f: Finding): string {
   if (endLine === line) props.push(['endColumn', endColumn]);
   props.push(['title', `unitlint (${f.ruleId})`]);
   const fix = f.fix.description.trim();
-  const message = fix ? `${f.message}\n\nFix: ${fix}` : f.message;
+  const message = `${fix ? `${f.message}\n\nFix: ${fix}` : f.message}\n\nDocs: ${RULE_DOCS_BASE}${f.ruleId}.md`;
   const propText = props.map(([k, v]) => `${k}=${escapeProperty(String(v))}`).join(',');
   return `::${COMMAND[f.severity]} ${propText}::${escapeData(message)}`;
 }

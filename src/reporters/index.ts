@@ -4,9 +4,11 @@ import { fullReporter } from './full.js';
 import { githubReporter } from './github.js';
 import { jsonReporter } from './json.js';
 import { sarifReporter } from './sarif.js';
+import { checkstyleReporter } from './checkstyle.js';
+import { junitReporter } from './junit.js';
 import type { Reporter } from './types.js';
 
-export type FormatName = 'full' | 'concise' | 'json' | 'sarif' | 'github';
+export type FormatName = 'full' | 'concise' | 'json' | 'sarif' | 'github' | 'checkstyle' | 'junit';
 
 export const REPORTERS: Record<FormatName, Reporter> = {
   full: fullReporter,
@@ -14,6 +16,8 @@ export const REPORTERS: Record<FormatName, Reporter> = {
   json: jsonReporter,
   sarif: sarifReporter,
   github: githubReporter,
+  checkstyle: checkstyleReporter,
+  junit: junitReporter,
 };
 
 export const FORMAT_NAMES = Object.keys(REPORTERS) as FormatName[];

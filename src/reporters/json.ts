@@ -1,9 +1,10 @@
 /**
  * Machine-readable output. This shape is a public contract (other tools parse it): keep the keys, their order
- * and `version: 1` stable; add a new version rather than changing it.
+ * and `version: 1` stable; add a new version rather than changing it. New keys may only be appended at
+ * the end of an object (`docs` was, after `fix`).
  */
 import type { Finding, Location } from '../types.js';
-import type { Reporter } from './types.js';
+import { RULE_DOCS_BASE, type Reporter } from './types.js';
 
 export const JSON_FORMAT_VERSION = 1;
 
@@ -23,6 +24,8 @@ export interface JsonFinding {
   location: JsonLocation;
   related: { message: string; location: JsonLocation }[];
   fix: { description: string };
+  /** The rule's documentation page. */
+  docs: string;
 }
 
 export interface JsonReport {
@@ -48,6 +51,7 @@ export function toJsonReport(input: Parameters<Reporter>[0]): JsonReport {
       location: location(f.location),
       related: f.related.map((r) => ({ message: r.message, location: location(r.location) })),
       fix: { description: f.fix.description },
+      docs: `${RULE_DOCS_BASE}${f.ruleId}.md`,
     })),
     stats: {
       files: input.stats.files,
