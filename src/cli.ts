@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import type { Severity } from './types.js';
 import { SEVERITY_RANK } from './types.js';
 import { ConfigError } from './config.js';
+import { toolVersion } from './version.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FINDINGS = 1;
@@ -94,17 +95,7 @@ export interface CliIO {
 }
 
 /** The package version: package.json above dist/src/cli.js or src/cli.ts, or next to the bundle. */
-export function toolVersion(): string {
-  for (const rel of ['../../package.json', '../package.json', './package.json']) {
-    try {
-      const pkg = JSON.parse(fs.readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version: string };
-      if (pkg.name === 'unitlint') return pkg.version;
-    } catch {
-      /* try the next place */
-    }
-  }
-  return '0.0.0';
-}
+export { toolVersion };
 
 /** --color, then NO_COLOR, then FORCE_COLOR, then whether stdout is a terminal. */
 export function decideColor(flag: boolean | undefined, env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
